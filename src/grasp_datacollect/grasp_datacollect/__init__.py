@@ -1,0 +1,1 @@
+"""Episode recording to rosbag2 (MCAP), collection policies and the bag-to-training-samples loader."""

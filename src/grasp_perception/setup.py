@@ -1,0 +1,22 @@
+"""Packaging for grasp_perception: a ROS 2 ament_python package that also installs with pip."""
+
+from setuptools import find_packages, setup
+
+PACKAGE_NAME = "grasp_perception"
+
+setup(
+    name=PACKAGE_NAME,
+    version="0.1.0",
+    packages=find_packages(exclude=["test"]),
+    data_files=[
+        ("share/ament_index/resource_index/packages", ["resource/" + PACKAGE_NAME]),
+        ("share/" + PACKAGE_NAME, ["package.xml"]),
+    ],
+    install_requires=['numpy', 'onnxruntime>=1.17', 'onnx>=1.15'],
+    zip_safe=True,
+    maintainer="grasp stack maintainers",
+    maintainer_email="maintainers@grasp-stack.dev",
+    description="Wrist depth preprocessing, the grasp CNN, training, ONNX export and the ONNX Runtime scorer.",
+    license="Apache-2.0",
+    tests_require=["pytest"],
+)

@@ -1,0 +1,22 @@
+"""Packaging for grasp_sim: a ROS 2 ament_python package that also installs with pip."""
+
+from setuptools import find_packages, setup
+
+PACKAGE_NAME = "grasp_sim"
+
+setup(
+    name=PACKAGE_NAME,
+    version="0.1.0",
+    packages=find_packages(exclude=["test"]),
+    data_files=[
+        ("share/ament_index/resource_index/packages", ["resource/" + PACKAGE_NAME]),
+        ("share/" + PACKAGE_NAME, ["package.xml"]),
+    ],
+    install_requires=['numpy', 'mujoco>=3.2', 'mink>=1.0', 'trimesh>=4', 'coacd>=1.0'],
+    zip_safe=True,
+    maintainer="grasp stack maintainers",
+    maintainer_email="maintainers@grasp-stack.dev",
+    description="The embedded MuJoCo grasping world: UR5-class arm, parallel-jaw gripper, wrist depth camera, objects.",
+    license="Apache-2.0",
+    tests_require=["pytest"],
+)
