@@ -16,7 +16,9 @@ setup(
     zip_safe=True,
     maintainer="grasp stack maintainers",
     maintainer_email="maintainers@grasp-stack.dev",
-    description="Episode recording to rosbag2 (MCAP), collection policies and the bag-to-training-samples loader.",
+    description=(
+        "Episode recording to rosbag2 (MCAP), collection policies and the bag-to-training-samples loader."
+    ),
     license="Apache-2.0",
     tests_require=["pytest"],
 )

@@ -1,0 +1,101 @@
+"""One grasp attempt in the embedded world: observe, decide, record, move; then close, lift and label.
+
+This is the embedded counterpart of the ROS graph (camera -> servo node -> motion node, collector node):
+the same controller and recorder cores, called directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from grasp_datacollect.episode import Command, EpisodeInfo, EpisodeOutcome, StepRecord
+from grasp_servo.controllers import Controller, ObjectHint
+from grasp_servo.servo import CLOSE
+from grasp_sim.world import GraspWorld
+
+COMMAND_CODES = {"move": Command.MOVE, "close": Command.CLOSE, "raise": Command.RAISE}
+
+
+class EpisodeSink:
+    """Where episodes go: a bag writer, or nothing (``NullSink``)."""
+
+    def start_episode(self, info: EpisodeInfo) -> None: ...
+
+    def write_step(self, step: StepRecord) -> None: ...
+
+    def end_episode(self, outcome: EpisodeOutcome) -> None: ...
+
+
+class NullSink(EpisodeSink):
+    """Records nothing."""
+
+
+@dataclass
+class EpisodeSummary:
+    """What the evaluation needs from one attempt."""
+
+    episode_id: int
+    seed: int
+    success: bool
+    steps: int
+    termination: str
+    label_detail: str
+    object_names: list[str]
+    perception_seconds: list[float] = field(default_factory=list)
+    optimisation_seconds: list[float] = field(default_factory=list)
+    disturbed: str | None = None
+
+
+def run_episode(
+    world: GraspWorld,
+    controller: Controller,
+    sink: EpisodeSink,
+    episode_id: int,
+    seed: int,
+    policy_name: str | None = None,
+    model_name: str = "",
+    max_steps: int = 20,
+) -> EpisodeSummary:
+    """Run one attempt with ``controller`` in ``world`` (reset from ``seed``) and record it in ``sink``."""
+    rng = np.random.default_rng(seed + 7_919)
+    names = world.reset(seed)
+    cfg = world.config
+    sink.start_episode(EpisodeInfo(
+        episode_id=episode_id, seed=seed, policy=policy_name or controller.name, robot=world.profile.name,
+        object_set=cfg.object_set, object_names=names, stamp_ns=world.stamp_ns(),
+        disturbance=cfg.disturbance, kinematic_noise=cfg.kinematic_noise, model=model_name,
+    ))
+    controller.begin_episode([ObjectHint(s.position, s.yaw, s.height) for s in world.object_states()])
+    summary = EpisodeSummary(episode_id, seed, False, 0, "step_budget", "", names)
+    termination = "step_budget"  # unless a controller closes first
+    for step in range(max_steps):
+        if cfg.disturbance and step == cfg.disturbance_step:
+            summary.disturbed = world.disturb()
+        observation = world.observe()
+        decision = controller.decide(observation.depth, observation.pose, step, rng)
+        summary.perception_seconds.append(decision.perception_seconds)
+        summary.optimisation_seconds.append(decision.optimisation_seconds)
+        command = COMMAND_CODES[decision.command]
+        sink.write_step(StepRecord(
+            episode_id=episode_id, step=step, stamp_ns=observation.stamp_ns, depth=observation.depth,
+            pose=observation.pose, opening=observation.opening, closed=observation.closed, command=command,
+            motion=np.asarray(decision.motion, dtype=float), predicted_success=decision.best_score,
+            close_score=decision.close_score,
+        ))
+        summary.steps = step + 1
+        world.move(decision.motion)
+        if decision.command == CLOSE:
+            termination = decision.reason
+            break
+    world.close_gripper()
+    final_pose = world.gripper_pose()
+    lift = world.lift_test()
+    sink.end_episode(EpisodeOutcome(
+        episode_id=episode_id, stamp_ns=world.stamp_ns(), final_pose=final_pose, success=lift.success,
+        label_method=lift.label_method, label_detail=lift.detail, termination=termination, steps=summary.steps,
+    ))
+    summary.success = lift.success
+    summary.termination = termination
+    summary.label_detail = lift.detail
+    return summary

@@ -1,0 +1,118 @@
+"""Controllers that turn a wrist frame and the gripper pose into the next command.
+
+Every controller (the closed-loop CEM servo, the open-loop baseline, the collection policies) has the same
+shape: ``begin_episode(hints)`` then ``decide(depth, pose, step, rng) -> ServoDecision`` once per frame.
+The runner (embedded or ROS) executes the decision. Nothing here touches a simulator or ROS.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from grasp_servo.pose import GripperPose, apply_motion, motion_between
+from grasp_servo.servo import CLOSE, MOVE, CEMServo, ServoDecision, limit_translation
+
+
+class FrameScorer(Protocol):
+    """A scoring model g(I, v): preprocess a frame once, then score batches of motions against it."""
+
+    def preprocess(self, depth: np.ndarray) -> Any: ...
+
+    def score_preprocessed(self, image: Any, motions: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class ObjectHint:
+    """Privileged knowledge of an object (simulation ground truth), used only by scripted policies."""
+
+    position: np.ndarray
+    yaw: float
+    height: float
+
+
+class Controller(Protocol):
+    name: str
+
+    def begin_episode(self, hints: Sequence[ObjectHint]) -> None: ...
+
+    def decide(self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator) -> ServoDecision: ...
+
+
+class ClosedLoopController:
+    """Seed 004's servo: re-plans with CEM on every frame."""
+
+    name = "cem"
+
+    def __init__(self, scorer: FrameScorer, servo: CEMServo):
+        self.scorer = scorer
+        self.servo = servo
+
+    def begin_episode(self, hints: Sequence[ObjectHint]) -> None:
+        del hints  # the learned controller sees only the camera
+
+    def decide(self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator) -> ServoDecision:
+        t0 = time.perf_counter()
+        image = self.scorer.preprocess(depth)
+        preprocessing = time.perf_counter() - t0
+        decision = self.servo.decide(pose, lambda motions: self.scorer.score_preprocessed(image, motions), step, rng)
+        return _with_extra_perception(decision, preprocessing)
+
+
+class OpenLoopController:
+    """Baseline: one CEM prediction from the first frame, then move there blind and close."""
+
+    name = "open_loop"
+
+    def __init__(self, scorer: FrameScorer, servo: CEMServo, arrive_tolerance: float = 0.005):
+        self.scorer = scorer
+        self.servo = servo
+        self.arrive_tolerance = arrive_tolerance
+        self._target: GripperPose | None = None
+
+    def begin_episode(self, hints: Sequence[ObjectHint]) -> None:
+        self._target = None
+
+    def decide(self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator) -> ServoDecision:
+        if self._target is None:
+            t0 = time.perf_counter()
+            image = self.scorer.preprocess(depth)
+            preprocessing = time.perf_counter() - t0
+            result = self.servo.optimizer.optimise(
+                pose, lambda motions: self.scorer.score_preprocessed(image, motions), rng
+            )
+            self._target = apply_motion(pose, result.motion)
+            first = ServoDecision(
+                MOVE, np.zeros(4), result.motion, result.score, float("nan"), "plan",
+                result.scoring_seconds + preprocessing, result.optimisation_seconds,
+            )
+        else:
+            first = None
+        remaining = motion_between(pose, self._target)
+        # Above the target: descend and close. Otherwise move toward the point above it, blind.
+        horizontal = float(np.linalg.norm(remaining[:2]))
+        if (horizontal < self.arrive_tolerance and abs(remaining[3]) < 0.05) or step + 1 >= self.servo.config.step_budget:
+            motion = np.array([remaining[0], remaining[1], remaining[2], remaining[3]])
+            command, reason = CLOSE, ("servo_close" if step + 1 < self.servo.config.step_budget else "step_budget")
+        else:
+            hover = remaining.copy()
+            hover[2] = max(remaining[2], self.servo.grasp_height + 0.05 - pose.z)
+            motion = limit_translation(hover, self.servo.config.max_step_translation)
+            command, reason = MOVE, "open_loop"
+        best_motion = first.best_motion if first else remaining
+        best_score = first.best_score if first else float("nan")
+        return ServoDecision(
+            command, motion, best_motion, best_score, float("nan"), reason,
+            first.perception_seconds if first else 0.0, first.optimisation_seconds if first else 0.0,
+        )
+
+
+def _with_extra_perception(decision: ServoDecision, seconds: float) -> ServoDecision:
+    return ServoDecision(
+        decision.command, decision.motion, decision.best_motion, decision.best_score, decision.close_score,
+        decision.reason, decision.perception_seconds + seconds, decision.optimisation_seconds,
+    )

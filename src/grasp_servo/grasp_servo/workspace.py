@@ -1,0 +1,57 @@
+"""Workspace constraints for gripper poses: the box the pinch point must stay in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from grasp_servo.pose import GripperPose, apply_motion, motion_between
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Axis-aligned box in base_link (metres) that the pinch point may occupy."""
+
+    x_min: float
+    x_max: float
+    y_min: float
+    y_max: float
+    z_min: float
+    z_max: float
+
+    def __post_init__(self) -> None:
+        for axis in "xyz":
+            low, high = getattr(self, f"{axis}_min"), getattr(self, f"{axis}_max")
+            if not low < high:
+                raise ValueError(f"workspace {axis}_min ({low}) must be below {axis}_max ({high})")
+
+    @property
+    def lower(self) -> np.ndarray:
+        return np.array([self.x_min, self.y_min, self.z_min])
+
+    @property
+    def upper(self) -> np.ndarray:
+        return np.array([self.x_max, self.y_max, self.z_max])
+
+    def contains(self, points: np.ndarray, margin: float = 0.0) -> np.ndarray:
+        """Whether each (..., 3) point lies inside the box (shrunk by ``margin``)."""
+        points = np.asarray(points)
+        return np.all((points >= self.lower + margin) & (points <= self.upper - margin), axis=-1)
+
+    def clip_pose(self, pose: GripperPose) -> GripperPose:
+        """The pose with its position clamped into the box."""
+        x, y, z = np.clip(pose.position, self.lower, self.upper)
+        return GripperPose(float(x), float(y), float(z), pose.yaw)
+
+    def clip_motion(self, start: GripperPose, motion: np.ndarray) -> np.ndarray:
+        """The motion from ``start`` changed so that its end stays inside the box."""
+        return motion_between(start, self.clip_pose(apply_motion(start, motion)))
+
+    def motion_endpoints(self, start: GripperPose, motions: np.ndarray) -> np.ndarray:
+        """World positions (N, 3) reached from ``start`` by each motion row (dx, dy, dz, dyaw)."""
+        cos_yaw, sin_yaw = np.cos(start.yaw), np.sin(start.yaw)
+        dx, dy, dz = motions[:, 0], motions[:, 1], motions[:, 2]
+        return np.stack(
+            [start.x + cos_yaw * dx - sin_yaw * dy, start.y + sin_yaw * dx + cos_yaw * dy, start.z + dz], axis=1
+        )

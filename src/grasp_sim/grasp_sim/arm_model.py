@@ -1,0 +1,150 @@
+"""MJCF of a UR5-class arm with a parallel-jaw gripper and a wrist depth camera, generated from parameters.
+
+The arm follows the published UR5 kinematics (the link offsets of Universal Robots' ``ur_description``:
+d1 = 0.089159, a2 = 0.425, a3 = 0.39225, d4 = 0.10915, d5 = 0.09465, d6 = 0.0823) with capsule links, so the
+world builds offline from nothing but this file. The gripper closes along the tool x axis; its pinch site
+(``pinch``) is the point between the fingertips that grasp poses refer to. The wrist camera sits on the tool
+axis looking along tool z (down, when the gripper points down).
+
+Arm and gripper geoms are in geom group 2 so that the depth camera, which ray-casts groups 0 and 1 only,
+sees the table and the objects but not the robot itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ARM_JOINTS = (
+    "shoulder_pan_joint",
+    "shoulder_lift_joint",
+    "elbow_joint",
+    "wrist_1_joint",
+    "wrist_2_joint",
+    "wrist_3_joint",
+)
+FINGER_JOINTS = ("left_finger_joint", "right_finger_joint")
+PINCH_SITE = "pinch"
+CAMERA_SITE = "wrist_camera"
+ROBOT_GEOM_GROUP = 2
+
+
+@dataclass(frozen=True)
+class GripperGeometry:
+    """Dimensions of the parallel-jaw gripper, metres."""
+
+    max_opening: float = 0.085
+    finger_length: float = 0.055
+    palm_length: float = 0.06
+    pad_friction: float = 1.5
+    grip_force: float = 40.0
+    # Pinch point: this far above the fingertips, along the tool axis.
+    pinch_above_tips: float = 0.012
+    # Camera: this far from the flange along the tool axis (inside the palm, between the fingers).
+    camera_offset: float = 0.045
+
+    @property
+    def pinch_offset(self) -> float:
+        """Distance from the flange (tool0) to the pinch point along tool z."""
+        return self.palm_length + self.finger_length - self.pinch_above_tips
+
+
+def arm_mjcf(gripper: GripperGeometry | None = None, timestep: float = 0.002) -> str:
+    """The MJCF text of the arm, gripper and camera on a world with gravity (no table, no objects)."""
+    g = gripper or GripperGeometry()
+    half_open = g.max_opening / 2
+    finger_z = g.palm_length + g.finger_length / 2
+    return f"""
+<mujoco model="ur5_parallel_jaw">
+  <compiler angle="radian" autolimits="true"/>
+  <option timestep="{timestep}" integrator="implicitfast" cone="elliptic" impratio="10"/>
+  <default>
+    <default class="arm">
+      <joint damping="2" armature="0.1" range="-6.2832 6.2832"/>
+      <geom type="capsule" group="{ROBOT_GEOM_GROUP}" rgba="0.7 0.7 0.75 1" contype="1" conaffinity="1"/>
+      <position kp="3000" kv="300" forcerange="-330 330"/>
+    </default>
+    <default class="wrist">
+      <joint damping="1" armature="0.05" range="-6.2832 6.2832"/>
+      <position kp="800" kv="40" forcerange="-54 54"/>
+    </default>
+    <default class="finger">
+      <joint type="slide" axis="1 0 0" range="0 {half_open:.4f}" damping="5" armature="0.01"/>
+      <geom type="box" group="{ROBOT_GEOM_GROUP}" rgba="0.2 0.2 0.2 1" condim="4" priority="1"
+            friction="{g.pad_friction} 0.02 0.001" solref="0.004 1" solimp="0.95 0.99 0.001"/>
+    </default>
+  </default>
+  <worldbody>
+    <body name="base_link" childclass="arm">
+      <geom name="base_geom" type="cylinder" size="0.06 0.04" pos="0 0 0.04"/>
+      <body name="shoulder_link" pos="0 0 0.089159" gravcomp="1">
+        <inertial pos="0 0 0" mass="3.7" diaginertia="0.0102 0.0102 0.0067"/>
+        <joint name="shoulder_pan_joint" axis="0 0 1"/>
+        <geom size="0.06" fromto="0 0 -0.05 0 0 0.05"/>
+        <body name="upper_arm_link" pos="0 0.13585 0" quat="0.7071068 0 0.7071068 0" gravcomp="1">
+          <inertial pos="0 0 0.28" mass="8.393" diaginertia="0.2269 0.2269 0.0151"/>
+          <joint name="shoulder_lift_joint" axis="0 1 0"/>
+          <geom size="0.055" fromto="0 0 0 0 0 0.425"/>
+          <body name="forearm_link" pos="0 -0.1197 0.425" gravcomp="1">
+            <inertial pos="0 0 0.25" mass="2.275" diaginertia="0.0494 0.0494 0.004"/>
+            <joint name="elbow_joint" axis="0 1 0" range="-3.1416 3.1416"/>
+            <geom size="0.045" fromto="0 0 0 0 0 0.39225"/>
+            <body name="wrist_1_link" pos="0 0 0.39225" quat="0.7071068 0 0.7071068 0" gravcomp="1">
+              <inertial pos="0 0.093 0" mass="1.219" diaginertia="0.0021 0.0021 0.0021"/>
+              <joint name="wrist_1_joint" axis="0 1 0" class="wrist"/>
+              <geom size="0.04" fromto="0 0 0 0 0.093 0"/>
+              <body name="wrist_2_link" pos="0 0.093 0" gravcomp="1">
+                <inertial pos="0 0 0.09465" mass="1.219" diaginertia="0.0021 0.0021 0.0021"/>
+                <joint name="wrist_2_joint" axis="0 0 1" class="wrist"/>
+                <geom size="0.04" fromto="0 0 0 0 0 0.09465"/>
+                <body name="wrist_3_link" pos="0 0 0.09465" gravcomp="1">
+                  <inertial pos="0 0.06 0" mass="0.1879" diaginertia="0.0002 0.0002 0.0002"/>
+                  <joint name="wrist_3_joint" axis="0 1 0" class="wrist"/>
+                  <geom size="0.04" fromto="0 0 0 0 0.07 0"/>
+                  <body name="tool0" pos="0 0.0823 0" quat="0.7071068 -0.7071068 0 0" gravcomp="1">
+                    <body name="gripper_palm" gravcomp="1">
+                      <inertial pos="0 0 {g.palm_length / 2}" mass="0.6" diaginertia="0.001 0.001 0.001"/>
+                      <geom type="box" size="0.055 0.025 {g.palm_length / 2}" pos="0 0 {g.palm_length / 2}"
+                            rgba="0.25 0.25 0.3 1"/>
+                      <site name="{CAMERA_SITE}" pos="0 0 {g.camera_offset}" size="0.005" group="{ROBOT_GEOM_GROUP}"/>
+                      <site name="{PINCH_SITE}" pos="0 0 {g.pinch_offset}" size="0.005" rgba="1 0 0 1"
+                            group="{ROBOT_GEOM_GROUP}"/>
+                      <body name="left_finger" pos="0 0 {finger_z}" childclass="finger" gravcomp="1">
+                        <inertial pos="0 0 0" mass="0.05" diaginertia="1e-5 1e-5 1e-5"/>
+                        <joint name="left_finger_joint" axis="1 0 0"/>
+                        <geom name="left_pad" size="0.005 0.012 {g.finger_length / 2}" pos="0.005 0 0"/>
+                      </body>
+                      <body name="right_finger" pos="0 0 {finger_z}" childclass="finger" gravcomp="1">
+                        <inertial pos="0 0 0" mass="0.05" diaginertia="1e-5 1e-5 1e-5"/>
+                        <joint name="right_finger_joint" axis="-1 0 0"/>
+                        <geom name="right_pad" size="0.005 0.012 {g.finger_length / 2}" pos="-0.005 0 0"/>
+                      </body>
+                    </body>
+                  </body>
+                </body>
+              </body>
+            </body>
+          </body>
+        </body>
+      </body>
+    </body>
+  </worldbody>
+  <contact>
+    <exclude body1="gripper_palm" body2="left_finger"/>
+    <exclude body1="gripper_palm" body2="right_finger"/>
+    <exclude body1="left_finger" body2="right_finger"/>
+    <exclude body1="wrist_3_link" body2="gripper_palm"/>
+  </contact>
+  <actuator>
+    <position name="shoulder_pan" joint="shoulder_pan_joint" class="arm"/>
+    <position name="shoulder_lift" joint="shoulder_lift_joint" class="arm"/>
+    <position name="elbow" joint="elbow_joint" class="arm"/>
+    <position name="wrist_1" joint="wrist_1_joint" class="wrist"/>
+    <position name="wrist_2" joint="wrist_2_joint" class="wrist"/>
+    <position name="wrist_3" joint="wrist_3_joint" class="wrist"/>
+    <position name="left_finger" joint="left_finger_joint" kp="800" kv="20" ctrlrange="-0.03 {half_open:.4f}"
+              forcerange="-{g.grip_force} {g.grip_force}"/>
+    <position name="right_finger" joint="right_finger_joint" kp="800" kv="20" ctrlrange="-0.03 {half_open:.4f}"
+              forcerange="-{g.grip_force} {g.grip_force}"/>
+  </actuator>
+</mujoco>
+"""

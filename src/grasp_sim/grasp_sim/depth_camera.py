@@ -1,0 +1,108 @@
+"""A wrist depth camera rendered by ray casting (``mujoco.mj_multiRay``): no OpenGL needed.
+
+The optical frame follows REP 103 for cameras: z forward along the viewing axis, x to the right of the
+image, y down. On this gripper the camera is the tool frame itself (z along the tool axis, x along the
+closing direction), so image columns point along the tool x axis and image rows along tool y.
+Depth is the distance along the optical z axis in metres; pixels where no surface is within ``far``
+are ``inf``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mujoco
+import numpy as np
+
+MIN_RESOLUTION = 16
+MAX_RESOLUTION = 472
+
+
+@dataclass(frozen=True)
+class CameraConfig:
+    """Wrist depth camera settings."""
+
+    width: int = 64
+    height: int = 64
+    fov_deg: float = 70.0  # horizontal and vertical field of view (square pixels, square image)
+    far: float = 1.0  # metres; beyond this a pixel reads inf
+    rgb: bool = False  # also render colour (needs an OpenGL context, e.g. MUJOCO_GL=egl)
+
+    def __post_init__(self) -> None:
+        for name, value in (("width", self.width), ("height", self.height)):
+            if not MIN_RESOLUTION <= value <= MAX_RESOLUTION:
+                raise ValueError(
+                    f"camera {name} must be between {MIN_RESOLUTION} and {MAX_RESOLUTION} px, got {value}"
+                )
+        if not 10.0 <= self.fov_deg <= 150.0:
+            raise ValueError(f"camera fov_deg must be between 10 and 150 degrees, got {self.fov_deg}")
+
+    @property
+    def focal_px(self) -> float:
+        """Focal length in pixels (same for both axes)."""
+        return (self.width / 2) / np.tan(np.deg2rad(self.fov_deg) / 2)
+
+    def intrinsics(self) -> np.ndarray:
+        """The 3x3 pinhole matrix K (as in sensor_msgs/CameraInfo)."""
+        f = self.focal_px
+        return np.array([[f, 0, (self.width - 1) / 2], [0, f, (self.height - 1) / 2], [0, 0, 1.0]])
+
+
+class RayCastDepthCamera:
+    """Renders depth from a site of a MuJoCo model by casting one ray per pixel."""
+
+    def __init__(self, model: mujoco.MjModel, site_name: str, config: CameraConfig, geom_groups=(0, 1)):
+        self._model = model
+        self._site_id = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_SITE, site_name)
+        if self._site_id < 0:
+            raise ValueError(f"camera site '{site_name}' is not in the model")
+        self.config = config
+        u = (np.arange(config.width) - (config.width - 1) / 2) / config.focal_px
+        v = (np.arange(config.height) - (config.height - 1) / 2) / config.focal_px
+        uu, vv = np.meshgrid(u, v)
+        # Unnormalised rays with optical-z component 1: the ray parameter is then the depth itself.
+        self._rays_optical = np.stack([uu, vv, np.ones_like(uu)], axis=-1).reshape(-1, 3)
+        self._groups = np.zeros(6, dtype=np.uint8)
+        for group in geom_groups:
+            self._groups[group] = 1
+        n = self._rays_optical.shape[0]
+        self._geom_ids = np.zeros(n, dtype=np.int32)
+        self._dist = np.zeros(n, dtype=np.float64)
+        self._rgb_renderer = None
+
+    def pose(self, data: mujoco.MjData) -> tuple[np.ndarray, np.ndarray]:
+        """Camera position and rotation (optical frame -> world) in the current state."""
+        return data.site_xpos[self._site_id].copy(), data.site_xmat[self._site_id].reshape(3, 3).copy()
+
+    def render_depth(self, data: mujoco.MjData) -> np.ndarray:
+        """The (height, width) float32 depth image in metres, inf where nothing is within ``far``."""
+        origin, rotation = self.pose(data)
+        rays_world = (self._rays_optical @ rotation.T).reshape(-1)
+        mujoco.mj_multiRay(
+            self._model, data, origin, rays_world, self._groups, 1, -1,
+            self._geom_ids, self._dist, None, self._rays_optical.shape[0], self.config.far,
+        )
+        depth = self._dist.astype(np.float32)
+        depth[(self._geom_ids < 0) | (depth < 0) | (depth > self.config.far)] = np.inf
+        return depth.reshape(self.config.height, self.config.width)
+
+    def render_rgb(self, data: mujoco.MjData) -> np.ndarray:
+        """An (height, width, 3) uint8 colour image from the same viewpoint (needs OpenGL)."""
+        if self._rgb_renderer is None:
+            try:
+                self._rgb_renderer = mujoco.Renderer(self._model, self.config.height, self.config.width)
+            except Exception as error:  # GL context creation fails without a display or EGL
+                raise RuntimeError(
+                    "RGB rendering needs an OpenGL context: install libegl1 and set MUJOCO_GL=egl "
+                    f"before importing mujoco ({error})"
+                ) from error
+        origin, rotation = self.pose(data)
+        camera = mujoco.MjvCamera()
+        camera.type = mujoco.mjtCamera.mjCAMERA_FREE
+        forward = rotation[:, 2]
+        camera.lookat[:] = origin + forward * 0.3
+        camera.distance = 0.3
+        camera.azimuth = float(np.degrees(np.arctan2(forward[1], forward[0])))
+        camera.elevation = float(np.degrees(np.arcsin(np.clip(forward[2], -1, 1))))
+        self._rgb_renderer.update_scene(data, camera)
+        return self._rgb_renderer.render()
