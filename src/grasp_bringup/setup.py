@@ -13,7 +13,13 @@ setup(
         ("share/" + PACKAGE_NAME, ["package.xml"]),
     ],
     install_requires=['numpy', 'tqdm', 'matplotlib'],
-    zip_safe=True,
+    package_data={PACKAGE_NAME: ["models/*.onnx", "models/*.md", "models/*.json"]},
+    entry_points={
+        "console_scripts": [
+            "grasp = grasp_bringup.cli:main",
+        ],
+    },
+    zip_safe=False,
     maintainer="grasp stack maintainers",
     maintainer_email="maintainers@grasp-stack.dev",
     description="Launch files, parameters, and the embedded runner and command line that wire the stack in one process.",

@@ -21,4 +21,5 @@ setup(
     ),
     license="Apache-2.0",
     tests_require=["pytest"],
+    extras_require={"test": ["pytest", "mcap", "mcap-ros2-support"]},
 )

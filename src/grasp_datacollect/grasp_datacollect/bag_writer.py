@@ -112,10 +112,14 @@ class EpisodeBagWriter:
             self._writer.open()
         except WriterError as exc:  # created by someone else since the check above
             raise FileExistsError(f"{path} already exists; refusing to overwrite recorded data") from exc
-        self._connections: dict[str, Connection] = {
-            topic: self._writer.add_connection(topic, msgtype, typestore=self._typestore)
-            for topic, msgtype in TOPIC_TYPES.items()
-        }
+        try:
+            self._connections: dict[str, Connection] = {
+                topic: self._writer.add_connection(topic, msgtype, typestore=self._typestore)
+                for topic, msgtype in TOPIC_TYPES.items()
+            }
+        except BaseException:
+            self._writer.abort()
+            raise
         self._closed = False
         self._episode_ids: set[int] = set()
         self._open_episode: int | None = None

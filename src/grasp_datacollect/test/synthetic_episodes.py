@@ -7,13 +7,29 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from grasp_datacollect.bag_types import grasp_typestore
+from grasp_datacollect.bag_types import (
+    MSGTYPE_EPISODE_OUTCOME,
+    MSGTYPE_EPISODE_START,
+    MSGTYPE_GRIPPER_STATE,
+    MSGTYPE_IMAGE,
+    MSGTYPE_MOTION_COMMAND,
+    TOPIC_DEPTH_IMAGE,
+    TOPIC_EPISODE_OUTCOME,
+    TOPIC_EPISODE_START,
+    TOPIC_GRIPPER_STATE,
+    TOPIC_MOTION_COMMAND,
+    grasp_typestore,
+)
 from grasp_datacollect.bag_writer import EpisodeBagWriter
 from grasp_datacollect.episode import Command, Episode, EpisodeInfo, EpisodeOutcome, StepRecord
 from grasp_servo.pose import GripperPose, apply_motion
 from rosbags.rosbag2 import StoragePlugin, Writer
 
+from grasp_datacollect import bag_convert
+
 STEP_NS = 100_000_000
+
+Message = tuple[str, str, Any, int]
 
 
 def make_episode(
@@ -39,7 +55,9 @@ def make_episode(
         model="",
     )
     pose = GripperPose(
-        float(rng.uniform(0.3, 0.6)), float(rng.uniform(-0.2, 0.2)), float(rng.uniform(0.2, 0.3)),
+        float(rng.uniform(0.3, 0.6)),
+        float(rng.uniform(-0.2, 0.2)),
+        float(rng.uniform(0.2, 0.3)),
         float(rng.uniform(-np.pi, np.pi)),
     )
     steps = []
@@ -80,14 +98,15 @@ def make_episodes(count: int = 3, seed: int = 0, **kwargs: Any) -> list[Episode]
     """``count`` consecutive episodes, alternating success and failure."""
     rng = np.random.default_rng(seed)
     return [
-        make_episode(rng, episode_id=7 + i, t0=1_700_000_000_000_000_000 + i * 10**10, success=i % 2 == 0,
-                     **kwargs)
+        make_episode(
+            rng, episode_id=7 + i, t0=1_700_000_000_000_000_000 + i * 10**10, success=i % 2 == 0, **kwargs
+        )
         for i in range(count)
     ]
 
 
 def write_episodes(path: Path, episodes: Sequence[Episode], compression: str | None = None) -> Path:
-    """Record ``episodes`` (an outcome of None leaves that episode open) with EpisodeBagWriter."""
+    """Record ``episodes`` with EpisodeBagWriter; only the last one may lack an outcome (left open)."""
     with EpisodeBagWriter(path, compression=compression) as bag:
         for episode in episodes:
             bag.start_episode(episode.info)
@@ -96,6 +115,27 @@ def write_episodes(path: Path, episodes: Sequence[Episode], compression: str | N
             if episode.outcome is not None:
                 bag.end_episode(episode.outcome)
     return path
+
+
+def episode_messages(episode: Episode) -> list[Message]:
+    """What EpisodeBagWriter writes for ``episode`` (no outcome if None): (topic, msgtype, msg, log time)."""
+    ts = grasp_typestore()
+    info = episode.info
+    messages: list[Message] = [
+        (TOPIC_EPISODE_START, MSGTYPE_EPISODE_START, bag_convert.episode_start_msg(ts, info), info.stamp_ns)
+    ]
+    for step in episode.steps:
+        stamp = step.stamp_ns
+        image = bag_convert.depth_image_msg(ts, step.depth, stamp, step.camera_frame)
+        messages += [
+            (TOPIC_DEPTH_IMAGE, MSGTYPE_IMAGE, image, stamp),
+            (TOPIC_GRIPPER_STATE, MSGTYPE_GRIPPER_STATE, bag_convert.gripper_state_msg(ts, step), stamp),
+            (TOPIC_MOTION_COMMAND, MSGTYPE_MOTION_COMMAND, bag_convert.motion_command_msg(ts, step), stamp),
+        ]
+    if episode.outcome is not None:
+        outcome, stamp = bag_convert.episode_outcome_msg(ts, episode.outcome), episode.outcome.stamp_ns
+        messages.append((TOPIC_EPISODE_OUTCOME, MSGTYPE_EPISODE_OUTCOME, outcome, stamp))
+    return messages
 
 
 def write_raw_bag(
@@ -112,15 +152,20 @@ def write_raw_bag(
             if (topic, msgtype) not in connections:
                 msgdef, _ = typestore.generate_msgdef(msgtype, ros_version=2)
                 rihs01 = (digests or {}).get(msgtype, typestore.hash_rihs01(msgtype))
-                connections[topic, msgtype] = writer.add_connection(topic, msgtype, msgdef=msgdef, rihs01=rihs01)
+                connections[topic, msgtype] = writer.add_connection(
+                    topic, msgtype, msgdef=msgdef, rihs01=rihs01
+                )
         for topic, msgtype, msg, stamp in messages:
             writer.write(connections[topic, msgtype], stamp, typestore.serialize_cdr(msg, msgtype))
     return path
 
 
 def assert_steps_equal(actual: StepRecord, expected: StepRecord) -> None:
-    assert (actual.episode_id, actual.step, actual.stamp_ns) == (expected.episode_id, expected.step,
-                                                                 expected.stamp_ns)
+    assert (actual.episode_id, actual.step, actual.stamp_ns) == (
+        expected.episode_id,
+        expected.step,
+        expected.stamp_ns,
+    )
     assert actual.depth.dtype == np.float32
     np.testing.assert_array_equal(actual.depth, expected.depth)
     np.testing.assert_allclose(actual.pose.as_array(), expected.pose.as_array(), rtol=0, atol=1e-12)

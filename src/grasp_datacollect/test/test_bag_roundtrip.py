@@ -20,7 +20,13 @@ from grasp_datacollect.episode import Episode
 from grasp_servo.pose import yaw_from_quaternion_wxyz
 from mcap.reader import make_reader
 from mcap_ros2.decoder import DecoderFactory
-from synthetic_episodes import assert_episodes_equal, make_episodes, write_episodes
+from synthetic_episodes import (
+    assert_episodes_equal,
+    episode_messages,
+    make_episodes,
+    write_episodes,
+    write_raw_bag,
+)
 
 
 def decoded_messages(bag: Path) -> list[tuple[str, str, object, int]]:
@@ -58,7 +64,8 @@ def test_independent_mcap_reader_sees_what_was_written(
     by_stamp = {
         topic: msg
         for topic, _, msg, log_time in messages
-        if log_time == step.stamp_ns and topic in (TOPIC_DEPTH_IMAGE, TOPIC_GRIPPER_STATE, TOPIC_MOTION_COMMAND)
+        if log_time == step.stamp_ns
+        and topic in (TOPIC_DEPTH_IMAGE, TOPIC_GRIPPER_STATE, TOPIC_MOTION_COMMAND)
     }
     image = by_stamp[TOPIC_DEPTH_IMAGE]
     assert (image.height, image.width, image.encoding, image.step) == (64, 64, "32FC1", 64 * 4)
@@ -69,12 +76,18 @@ def test_independent_mcap_reader_sees_what_was_written(
 
     state = by_stamp[TOPIC_GRIPPER_STATE]
     assert (state.episode_id, state.step, state.header.frame_id) == (step.episode_id, step.step, "base_link")
-    assert (state.header.stamp.sec, state.header.stamp.nanosec) == (image.header.stamp.sec,
-                                                                      image.header.stamp.nanosec)
+    assert (state.header.stamp.sec, state.header.stamp.nanosec) == (
+        image.header.stamp.sec,
+        image.header.stamp.nanosec,
+    )
     position = state.pose.position
     assert (position.x, position.y, position.z, state.yaw) == tuple(step.pose.as_array())
-    quaternion = [state.pose.orientation.w, state.pose.orientation.x, state.pose.orientation.y,
-                  state.pose.orientation.z]
+    quaternion = [
+        state.pose.orientation.w,
+        state.pose.orientation.x,
+        state.pose.orientation.y,
+        state.pose.orientation.z,
+    ]
     np.testing.assert_allclose(quaternion, step.pose.quaternion_wxyz())
     assert yaw_from_quaternion_wxyz(np.array(quaternion)) == pytest.approx(step.pose.yaw)
 
@@ -118,6 +131,17 @@ def test_episode_without_outcome_is_read_with_outcome_none(tmp_path: Path) -> No
     read = list(read_episodes(bag))
     assert [e.outcome is None for e in read] == [False, False, True]
     assert_episodes_equal(read[2], episodes[2])
+
+
+def test_episode_cut_off_in_the_middle_of_a_bag(tmp_path: Path) -> None:
+    """Live recordings can lose an outcome between two complete episodes."""
+    episodes = make_episodes(3)
+    episodes[1].outcome = None
+    bag = write_raw_bag(tmp_path / "bag", [m for e in episodes for m in episode_messages(e)])
+    read = list(read_episodes(bag))
+    assert [e.outcome is None for e in read] == [False, True, False]
+    for got, want in zip(read, episodes, strict=True):
+        assert_episodes_equal(got, want)
 
 
 def test_empty_bag_has_no_episodes(tmp_path: Path) -> None:

@@ -265,7 +265,7 @@ class GraspWorld:
         cfg = self.config
         pose = self.gripper_pose()
         goal = GripperPose(pose.x, pose.y, pose.z + cfg.lift_distance, pose.yaw)
-        self._move_cartesian(pose, goal, speed_scale=0.5)
+        self._move_cartesian(pose, goal)
         self._simulate(cfg.hold_time)
         heights = {self.model.body(b).name: float(self.data.xpos[b][2]) for b in self._object_body_ids}
         best_name = max(heights, key=heights.get)

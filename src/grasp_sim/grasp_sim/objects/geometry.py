@@ -55,23 +55,25 @@ def _sphere_points(radius: float, n_lat: int = 33) -> np.ndarray:
     lat = np.linspace(-np.pi / 2, np.pi / 2, n_lat)  # odd count keeps the equator ring
     lon = np.linspace(0.0, 2 * np.pi, _RING, endpoint=False)
     la, lo = np.meshgrid(lat, lon, indexing="ij")
-    return radius * np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], -1).reshape(-1, 3)
+    unit = np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], -1)
+    return radius * unit.reshape(-1, 3)
 
 
 def part_points(part: ObjectPart) -> np.ndarray:
     """Points (N, 3) on the surface of a part, in the object's body frame (exact for boxes/meshes)."""
     s = part.size
+    up = np.array([0.0, 0.0, s[1] if len(s) > 1 else 0.0])  # cylinder/capsule half-length
     if part.kind == "box":
         local = np.array([[i, j, k] for i in (-1, 1) for j in (-1, 1) for k in (-1, 1)]) * np.array(s)
     elif part.kind == "cylinder":
         ang = np.linspace(0.0, 2 * np.pi, _RING, endpoint=False)
         ring = np.stack([s[0] * np.cos(ang), s[0] * np.sin(ang), np.zeros_like(ang)], -1)
-        local = np.concatenate([ring + [0, 0, -s[1]], ring + [0, 0, s[1]]])
+        local = np.concatenate([ring - up, ring + up])
     elif part.kind == "sphere":
         local = _sphere_points(s[0])
     elif part.kind == "capsule":
         ball = _sphere_points(s[0])
-        local = np.concatenate([ball + [0, 0, -s[1]], ball + [0, 0, s[1]]])
+        local = np.concatenate([ball - up, ball + up])
     else:
         local = np.asarray(part.vertices)
     return local @ quat_to_mat(part.quat).T + np.asarray(part.pos)
@@ -82,26 +84,14 @@ def object_points(obj: ObjectSpec) -> np.ndarray:
     return np.concatenate([part_points(p) for p in obj.parts])
 
 
-def _cross(u: np.ndarray, v: np.ndarray) -> float:
-    return float(u[0] * v[1] - u[1] * v[0])
+def _hull_2d(points: np.ndarray) -> np.ndarray | None:
+    """Convex hull vertices (counter-clockwise) of 2-D points; None if they are collinear."""
+    from scipy.spatial import ConvexHull, QhullError  # scipy comes with trimesh's hull support
 
-
-def _hull_2d(points: np.ndarray) -> np.ndarray:
-    """Convex hull (counter-clockwise) of 2-D points, Andrew's monotone chain."""
-    pts = np.unique(np.round(points, 12), axis=0)
-    if len(pts) < 3:
-        return pts
-
-    def half(seq: np.ndarray) -> list[np.ndarray]:
-        out: list[np.ndarray] = []
-        for p in seq:
-            while len(out) >= 2 and _cross(out[-1] - out[-2], p - out[-2]) <= 0:
-                out.pop()
-            out.append(p)
-        return out
-
-    lower, upper = half(pts), half(pts[::-1])
-    return np.array(lower[:-1] + upper[:-1])
+    try:
+        return points[ConvexHull(points).vertices]
+    except (QhullError, ValueError):
+        return None
 
 
 def horizontal_widths(obj: ObjectSpec, quat: tuple[float, ...] = (1.0, 0.0, 0.0, 0.0)) -> tuple[float, float]:
@@ -113,9 +103,8 @@ def horizontal_widths(obj: ObjectSpec, quat: tuple[float, ...] = (1.0, 0.0, 0.0,
     """
     pts = object_points(obj) @ quat_to_mat(quat).T
     hull = _hull_2d(pts[:, :2])
-    if len(hull) < 3:
-        span = float(np.ptp(hull, axis=0).max()) if len(hull) else 0.0
-        return 0.0, span
+    if hull is None:
+        return 0.0, float(np.ptp(pts[:, :2], axis=0).max())
     best = (np.inf, 0.0)
     for a, b in zip(hull, np.roll(hull, -1, axis=0), strict=True):
         edge = (b - a) / np.linalg.norm(b - a)

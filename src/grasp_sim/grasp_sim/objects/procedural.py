@@ -56,13 +56,19 @@ def _capsule(rng: np.random.Generator) -> tuple[list[ObjectPart], float]:
 
 
 def _convex(rng: np.random.Generator) -> tuple[list[ObjectPart], float]:
-    """Hull of 12-30 random points, scaled to random extents and set on its bounding-box bottom."""
+    """Hull of 12-30 random points, set down on its most probable stable face, scaled to random extents.
+
+    Scaling along the axes keeps the resting face stable (an affine map keeps the centre of mass
+    projection inside the face), so the canonical pose is a static equilibrium.
+    """
     import trimesh
 
     while True:
-        extents = np.array([rng.uniform(0.025, 0.09), rng.uniform(0.025, MAX_WIDTH), rng.uniform(0.025, 0.08)])
+        extents = rng.uniform(0.025, [0.09, MAX_WIDTH, 0.08])  # length, width, height
         points = rng.uniform(-0.5, 0.5, size=(int(rng.integers(12, 31)), 3))
-        verts = np.asarray(trimesh.convex.convex_hull(points).vertices)
+        hull = trimesh.convex.convex_hull(points)
+        poses, probabilities = hull.compute_stable_poses()
+        verts = trimesh.transform_points(hull.vertices, poses[int(np.argmax(probabilities))])
         lo, hi = verts.min(0), verts.max(0)
         verts = (verts - (lo + hi) / 2) / (hi - lo) * extents + [0.0, 0.0, extents[2] / 2]
         part = ObjectPart("mesh", vertices=verts)
@@ -87,6 +93,12 @@ def make_object(family: str, rng: np.random.Generator, name: str) -> ObjectSpec:
     return dataclasses.replace(probe, mass=mass, friction=friction, rgba=(*map(float, rgb), 1.0))
 
 
+@functools.lru_cache(maxsize=256)
+def _catalogue_entry(seed: int, index: int) -> ObjectSpec:
+    family = FAMILIES[index % len(FAMILIES)]
+    return make_object(family, np.random.default_rng([seed, index]), f"{family}_{index:03d}")
+
+
 def object_catalogue(seed: int = 0, count: int = 250) -> list[ObjectSpec]:
     """``count`` objects named ``{family}_{index:03d}``, families in turn; deterministic in ``seed``.
 
@@ -94,11 +106,7 @@ def object_catalogue(seed: int = 0, count: int = 250) -> list[ObjectSpec]:
     """
     if count < 0:
         raise ValueError(f"count must be >= 0, got {count}")
-    out = []
-    for i in range(count):
-        family = FAMILIES[i % len(FAMILIES)]
-        out.append(make_object(family, np.random.default_rng([seed, i]), f"{family}_{i:03d}"))
-    return out
+    return [_catalogue_entry(seed, i) for i in range(count)]
 
 
 def split_catalogue(

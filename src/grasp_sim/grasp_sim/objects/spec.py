@@ -7,7 +7,7 @@ canonical resting pose, z up. Placing the body at ``(x, y, table_top_z)`` rests 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import mujoco

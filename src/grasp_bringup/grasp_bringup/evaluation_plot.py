@@ -1,0 +1,50 @@
+"""A one-page PNG of an evaluation: success rates with intervals, steps per episode, step latency."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def plot_evaluation(results: dict[str, dict], per_episode_steps: dict[str, list[int]], path: Path, title: str) -> None:
+    """Write the plot. ``results`` maps a condition name to its ``summarise`` output."""
+    names = list(results)
+    figure, (ax_success, ax_steps, ax_latency) = plt.subplots(1, 3, figsize=(15, 4.5))
+    rates = [results[n]["success_rate"] * 100 for n in names]
+    low = [rates[i] - results[n]["success_ci95"][0] * 100 for i, n in enumerate(names)]
+    high = [results[n]["success_ci95"][1] * 100 - rates[i] for i, n in enumerate(names)]
+    colours = ["tab:green" if "closed" in n else "tab:gray" for n in names]
+    ax_success.bar(names, rates, yerr=[low, high], capsize=6, color=colours)
+    for i, rate in enumerate(rates):
+        ax_success.text(i, rate + 2, f"{rate:.1f}%", ha="center")
+    ax_success.set_ylim(0, 110)
+    ax_success.set_ylabel("success rate (%) with 95 % interval")
+    ax_success.set_title("lift-test success")
+    ax_success.tick_params(axis="x", rotation=20)
+
+    ax_steps.boxplot([per_episode_steps[n] for n in names], tick_labels=names)
+    ax_steps.set_ylabel("servo steps per episode")
+    ax_steps.set_title("steps to close")
+    ax_steps.tick_params(axis="x", rotation=20)
+
+    closed = [n for n in names if "closed" in n]
+    parts = ("perception", "optimisation")
+    for offset, part in enumerate(parts):
+        p50 = [results[n]["latency_ms"][part]["p50"] for n in closed]
+        p95 = [results[n]["latency_ms"][part]["p95"] for n in closed]
+        xs = [i + offset * 0.35 for i in range(len(closed))]
+        ax_latency.bar(xs, p50, width=0.35, label=f"{part} p50")
+        ax_latency.scatter(xs, p95, marker="_", s=300, color="black", label=f"{part} p95" if offset == 0 else None)
+    ax_latency.axhline(33, color="red", linestyle="--", label="camera rate (33 ms)")
+    ax_latency.set_xticks([i + 0.175 for i in range(len(closed))], closed, rotation=20)
+    ax_latency.set_ylabel("ms per servo step")
+    ax_latency.set_title("servo step latency (CEM 3 x 64)")
+    ax_latency.legend(fontsize=8)
+    figure.suptitle(title)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)

@@ -1,0 +1,70 @@
+"""Summary statistics of an evaluation run: success with a 95 % interval, steps, latencies."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from grasp_bringup.episode_loop import EpisodeSummary
+
+Z_95 = 1.959963984540054
+
+
+def wilson_interval(successes: int, trials: int, z: float = Z_95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (95 % by default)."""
+    if trials <= 0:
+        return (0.0, 1.0)
+    p = successes / trials
+    denominator = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denominator
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def percentiles_ms(seconds: Sequence[float]) -> dict[str, float]:
+    """p50 / p95 / mean in milliseconds (NaN when empty)."""
+    values = np.asarray(list(seconds), dtype=float) * 1000
+    if values.size == 0:
+        return {"p50": float("nan"), "p95": float("nan"), "mean": float("nan"), "count": 0}
+    return {
+        "p50": float(np.percentile(values, 50)),
+        "p95": float(np.percentile(values, 95)),
+        "mean": float(values.mean()),
+        "count": int(values.size),
+    }
+
+
+def summarise(episodes: Sequence[EpisodeSummary]) -> dict:
+    """The figures an evaluation reports for one controller."""
+    successes = sum(e.success for e in episodes)
+    trials = len(episodes)
+    low, high = wilson_interval(successes, trials)
+    # Servo-step latency: steps where the model was asked (perception > 0).
+    perception, optimisation, total = [], [], []
+    for e in episodes:
+        for p, o in zip(e.perception_seconds, e.optimisation_seconds, strict=True):
+            if p > 0:
+                perception.append(p)
+                optimisation.append(o)
+                total.append(p + o)
+    steps = np.array([e.steps for e in episodes], dtype=float) if episodes else np.zeros(0)
+    terminations: dict[str, int] = {}
+    for e in episodes:
+        terminations[e.termination] = terminations.get(e.termination, 0) + 1
+    return {
+        "episodes": trials,
+        "successes": successes,
+        "success_rate": successes / trials if trials else float("nan"),
+        "success_ci95": [low, high],
+        "steps_mean": float(steps.mean()) if steps.size else float("nan"),
+        "steps_p50": float(np.median(steps)) if steps.size else float("nan"),
+        "steps_max": int(steps.max()) if steps.size else 0,
+        "terminations": terminations,
+        "latency_ms": {
+            "servo_step": percentiles_ms(total),
+            "perception": percentiles_ms(perception),
+            "optimisation": percentiles_ms(optimisation),
+        },
+    }

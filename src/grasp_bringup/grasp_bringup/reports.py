@@ -1,0 +1,63 @@
+"""Human-readable text for what the commands return."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+
+def default_run_dir(kind: str) -> Path:
+    return Path("runs") / f"{kind}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def collection_text(report: dict) -> str:
+    rate = report["successes"] / max(report["episodes"], 1)
+    return (f"recorded {report['episodes']} attempts ({report['successes']} successes, {rate:.1%}) in "
+            f"{report['seconds']:.0f} s: {report['attempts_per_hour']:,.0f} attempts/hour")
+
+
+def training_text(summary: dict) -> str:
+    m = summary["metrics"]
+    best = {k: v for k, v in m.items() if isinstance(v, int | float)}
+    shown = ", ".join(f"{k} {v:.4g}" for k, v in best.items())
+    return (f"trained on {summary['samples']} samples from {summary['episodes']} episodes "
+            f"({summary['positives']} positive) -> {summary['model']}\n  {shown}")
+
+
+def _condition_lines(name: str, result: dict) -> list[str]:
+    low, high = result["success_ci95"]
+    lat = result["latency_ms"]
+    lines = [
+        f"  {name:12s} success {result['success_rate']:.1%} ({result['successes']}/{result['episodes']}, "
+        f"95% CI {low:.1%}-{high:.1%}), steps mean {result['steps_mean']:.1f} / median {result['steps_p50']:.0f}",
+    ]
+    if lat["servo_step"]["count"]:
+        lines.append(
+            f"  {'':12s} servo step p50 {lat['servo_step']['p50']:.1f} ms / p95 {lat['servo_step']['p95']:.1f} ms"
+            f" = perception p50 {lat['perception']['p50']:.1f} / p95 {lat['perception']['p95']:.1f} ms"
+            f" + CEM p50 {lat['optimisation']['p50']:.1f} / p95 {lat['optimisation']['p95']:.1f} ms"
+        )
+    return lines
+
+
+def evaluation_text(report: dict, out: Path) -> str:
+    noise = report["kinematic_noise"]
+    lines = [
+        f"{report['episodes']} episodes per condition on '{report['object_set']}'"
+        f"{' with disturbance' if report['disturbance'] else ''}"
+        f"{f', kinematic noise {noise}' if noise else ''}"
+        f" (model {Path(report['model']).name})",
+    ]
+    for name, result in report["results"].items():
+        lines.extend(_condition_lines(name, result))
+    lines.append(f"  wrote {out / 'summary.json'}, {out / 'evaluation.png'} and the run's bags under {out}")
+    return "\n".join(lines)
+
+
+def benchmark_text(result: dict) -> str:
+    return (
+        f"servo step over {result['steps']} frames, {result['threads']} onnxruntime thread(s), "
+        f"CEM {result['cem']}: total p50 {result['total_ms']['p50']:.2f} ms / p95 {result['total_ms']['p95']:.2f} ms; "
+        f"perception p50 {result['perception_ms']['p50']:.2f} / p95 {result['perception_ms']['p95']:.2f} ms; "
+        f"CEM optimisation p50 {result['optimisation_ms']['p50']:.2f} / p95 {result['optimisation_ms']['p95']:.2f} ms"
+    )
