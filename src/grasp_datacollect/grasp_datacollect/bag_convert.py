@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from grasp_perception.depth_image import DEPTH_ENCODINGS as DEPTH_ENCODINGS  # shared decoder, re-exported
+from grasp_perception.depth_image import depth_from_image as depth_from_image
 from grasp_servo.pose import GripperPose
 from rosbags.typesys.store import Typestore
 
@@ -25,12 +27,6 @@ from grasp_datacollect.bag_types import (
 from grasp_datacollect.episode import Command, EpisodeInfo, EpisodeOutcome, StepRecord
 
 NS_PER_S = 1_000_000_000
-
-# Depth encodings the reader understands: numpy dtype and the factor to metres.
-DEPTH_ENCODINGS: dict[str, tuple[str, float]] = {
-    "32FC1": ("f4", 1.0),
-    "16UC1": ("u2", 0.001),  # millimetres, as most depth cameras publish; 0 = no return
-}
 
 
 def header_msg(typestore: Typestore, stamp_ns: int, frame_id: str) -> Any:
@@ -74,32 +70,6 @@ def depth_image_msg(typestore: Typestore, depth: np.ndarray, stamp: int, frame_i
         step=width * 4,
         data=data,
     )
-
-
-def depth_from_image(image: Any) -> np.ndarray:
-    """(H, W) float32 metres from a sensor_msgs/Image in one of ``DEPTH_ENCODINGS``."""
-    if image.encoding not in DEPTH_ENCODINGS:
-        raise ValueError(
-            f"unsupported depth encoding {image.encoding!r} (expected one of {', '.join(DEPTH_ENCODINGS)})"
-        )
-    code, scale = DEPTH_ENCODINGS[image.encoding]
-    dtype = np.dtype((">" if image.is_bigendian else "<") + code)
-    height, width, row_step = int(image.height), int(image.width), int(image.step)
-    if height <= 0 or width <= 0:
-        raise ValueError(f"empty image ({height}x{width})")
-    if row_step < width * dtype.itemsize:
-        raise ValueError(f"row step {row_step} is shorter than {width} pixels of {image.encoding}")
-    data = np.frombuffer(np.asarray(image.data, dtype=np.uint8), dtype=np.uint8)
-    if data.size != row_step * height:
-        raise ValueError(
-            f"image data has {data.size} bytes, expected step*height = {row_step}*{height} "
-            f"= {row_step * height}"
-        )
-    rows = np.ascontiguousarray(data.reshape(height, row_step)[:, : width * dtype.itemsize])
-    depth = rows.view(dtype).reshape(height, width).astype(np.float32)
-    if scale != 1.0:
-        depth *= np.float32(scale)
-    return depth
 
 
 def episode_start_msg(typestore: Typestore, info: EpisodeInfo) -> Any:

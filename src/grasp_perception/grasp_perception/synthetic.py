@@ -28,7 +28,7 @@ def make_synthetic_grasps(
     success_radius: float = 0.03,
     seed: int = 0,
 ) -> SyntheticGraspData:
-    """Build the dataset; about half the motions are aimed near the object, so labels are balanced-ish."""
+    """Build the dataset; half the motions are aimed at the object (successes), half are uniform."""
     rng = np.random.default_rng(seed)
     metres_per_pixel = 2 * max_offset_m / (size / 2)  # the offset range spans half the image
     rows, cols = np.mgrid[0:size, 0:size].astype(np.float32)
@@ -44,8 +44,9 @@ def make_synthetic_grasps(
             depth += rng.normal(0.0, 0.003, size=depth.shape).astype(np.float32)
             depth[(cols - u) ** 2 + (rows - v) ** 2 <= radius_px**2] = 0.35
             depth[rng.random(depth.shape) < 0.01] = 0.0  # dropouts
-            if rng.random() < 0.5:
-                xy = target + rng.normal(0.0, success_radius, size=2)
+            if rng.random() < 0.5:  # aimed at the object, inside the success radius
+                angle, reach = rng.uniform(0, 2 * np.pi), success_radius * np.sqrt(rng.uniform(0, 0.95))
+                xy = target + reach * np.array([np.cos(angle), np.sin(angle)])
             else:
                 xy = rng.uniform(-0.1, 0.1, size=2)
             motion = np.array([xy[0], xy[1], rng.uniform(-0.05, 0.0), rng.uniform(-np.pi / 2, np.pi / 2)])

@@ -61,11 +61,11 @@ def arm_mjcf(gripper: GripperGeometry | None = None, timestep: float = 0.002) ->
     <default class="arm">
       <joint damping="2" armature="0.1" range="-6.2832 6.2832"/>
       <geom type="capsule" group="{ROBOT_GEOM_GROUP}" rgba="0.7 0.7 0.75 1" contype="1" conaffinity="1"/>
-      <position kp="3000" kv="300" forcerange="-330 330"/>
+      <position kp="20000" kv="600" forcerange="-330 330"/>
     </default>
     <default class="wrist">
       <joint damping="1" armature="0.05" range="-6.2832 6.2832"/>
-      <position kp="800" kv="40" forcerange="-54 54"/>
+      <position kp="3000" kv="60" forcerange="-54 54"/>
     </default>
     <default class="finger">
       <joint type="slide" axis="1 0 0" range="0 {half_open:.4f}" damping="5" armature="0.01"/>

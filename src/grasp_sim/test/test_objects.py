@@ -274,10 +274,19 @@ def test_mesh_folder_errors(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="too small"):
         load_mesh_folder(tiny, cache_dir=tmp_path / "c", progress=False)
 
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    square = trimesh.Trimesh(
+        vertices=[[0, 0, 0], [0.05, 0, 0], [0, 0.05, 0], [0.05, 0.05, 0]], faces=[[0, 1, 2], [1, 3, 2]]
+    )
+    square.export(flat / "sheet.stl")
+    with pytest.raises(ValueError, match=r"sheet\.stl.*flat"):
+        load_mesh_folder(flat, cache_dir=tmp_path / "c", progress=False)
+
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "junk.obj").write_text("this is not a mesh\n")
-    with pytest.raises(ValueError, match=r"junk\.obj"):
+    with pytest.raises(ValueError, match=r"junk\.obj.*empty or unreadable"):
         load_mesh_folder(bad, cache_dir=tmp_path / "c", progress=False)
 
 

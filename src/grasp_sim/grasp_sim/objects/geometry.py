@@ -32,7 +32,8 @@ def hull_volume(vertices: np.ndarray) -> float:
     import trimesh  # local: trimesh pulls in scipy, needed only for meshes
 
     try:
-        return float(trimesh.convex.convex_hull(np.asarray(vertices, dtype=float)).volume)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return float(trimesh.convex.convex_hull(np.asarray(vertices, dtype=float)).volume)
     except Exception:  # qhull fails on coplanar / too few points
         return 0.0
 

@@ -10,12 +10,15 @@ import re
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from grasp_sim.objects.geometry import GRIPPER_MAX_OPENING, horizontal_widths, hull_volume
 from grasp_sim.objects.spec import DEFAULT_FRICTION, ObjectPart, ObjectSpec
+
+if TYPE_CHECKING:
+    import trimesh
 
 MESH_SUFFIXES = (".obj", ".stl")
 MAX_EXTENT = 0.5  # m; anything larger is almost certainly in millimetres
@@ -31,7 +34,7 @@ def default_cache_dir() -> Path:
     return (Path(root) if root else Path.home() / ".cache" / "grasp_sim") / "convex"
 
 
-def _load_mesh(path: Path):  # -> trimesh.Trimesh
+def _load_mesh(path: Path) -> trimesh.Trimesh:
     """Load, check and move a mesh so its bounding-box bottom centre is at the origin."""
     import trimesh
 
@@ -40,7 +43,7 @@ def _load_mesh(path: Path):  # -> trimesh.Trimesh
     except Exception as exc:
         raise ValueError(f"{path}: cannot read mesh ({type(exc).__name__}: {exc})") from exc
     if not isinstance(mesh, trimesh.Trimesh) or len(mesh.vertices) == 0 or len(mesh.faces) == 0:
-        raise ValueError(f"{path}: mesh is empty (no vertices or faces)")
+        raise ValueError(f"{path}: mesh is empty or unreadable (no vertices or faces)")
     if not np.isfinite(mesh.vertices).all():
         raise ValueError(f"{path}: mesh has non-finite vertex coordinates")
     largest = float(mesh.extents.max())
@@ -53,13 +56,15 @@ def _load_mesh(path: Path):  # -> trimesh.Trimesh
         raise ValueError(
             f"{path}: largest extent is {largest:.3g} m (< {MIN_EXTENT} m); too small, wrong units?"
         )
+    if hull_volume(mesh.vertices) < MIN_PART_VOLUME:
+        raise ValueError(f"{path}: mesh is flat or degenerate (encloses no volume)")
     lo, hi = mesh.bounds
     mesh.apply_translation([-(lo[0] + hi[0]) / 2, -(lo[1] + hi[1]) / 2, -lo[2]])
     return mesh
 
 
 def _decompose(
-    path: Path, mesh, threshold: float, max_convex_hull: int, coacd_options: dict[str, Any]
+    path: Path, mesh: trimesh.Trimesh, threshold: float, max_convex_hull: int, coacd_options: dict[str, Any]
 ) -> list[np.ndarray]:
     """Vertex arrays of the convex parts: the mesh itself when convex, else CoACD's decomposition."""
     if mesh.is_convex:
@@ -71,7 +76,7 @@ def _decompose(
         warnings.warn(f"{path}: mesh is not watertight, using CoACD preprocess_mode='auto'", stacklevel=3)
         coacd_options = {**coacd_options, "preprocess_mode": "auto"}
     coacd.set_log_level("error")
-    cmesh = coacd.Mesh(np.asarray(mesh.vertices, dtype=np.float64), np.asarray(mesh.faces, dtype=np.int64))
+    cmesh = coacd.Mesh(np.asarray(mesh.vertices, dtype=np.float64), np.asarray(mesh.faces, dtype=np.int32))
     parts = coacd.run_coacd(cmesh, threshold=threshold, max_convex_hull=max_convex_hull, **coacd_options)
     verts = [np.asarray(v, dtype=np.float64) for v, _ in parts]
     kept = [v for v in verts if len(v) >= 4 and hull_volume(v) >= MIN_PART_VOLUME]

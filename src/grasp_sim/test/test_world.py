@@ -1,0 +1,118 @@
+"""The embedded world with real MuJoCo physics: camera frame convention, IK, lift-test labels, options."""
+
+import numpy as np
+import pytest
+from grasp_servo.pose import GripperPose, apply_motion
+from grasp_sim.depth_camera import CameraConfig
+from grasp_sim.world import GraspWorld
+from grasp_sim.world_config import WorldConfig
+
+
+@pytest.fixture(scope="module")
+def single_object_world():
+    return GraspWorld(WorldConfig(min_objects=1, max_objects=1, object_set="heldout"))
+
+
+def test_reset_is_deterministic_and_objects_rest_on_the_table():
+    world = GraspWorld(WorldConfig())
+    names_a = world.reset(11)
+    positions_a = [s.position for s in world.object_states()]
+    names_b = world.reset(11)
+    positions_b = [s.position for s in world.object_states()]
+    assert names_a == names_b and 1 <= len(names_a) <= 5
+    np.testing.assert_allclose(positions_a, positions_b, atol=1e-9)
+    for state in world.object_states():
+        assert -0.003 < state.position[2] < 0.01  # body origin = bottom centre, resting on the table
+
+
+def test_depth_image_sees_the_object_where_the_motion_convention_says(single_object_world):
+    world = single_object_world
+    world.reset(3)
+    target = world.object_states()[0].position
+    pose = world.gripper_pose()
+    above = GripperPose(target[0], target[1], 0.2, pose.yaw)
+    # Put the object at +5 cm along the motion x axis, then along +y.
+    world.move_to(apply_motion(above, np.array([-0.05, 0.0, 0.0, 0.0])))
+    observation = world.observe()
+    rows, cols = np.nonzero(observation.depth < np.median(observation.depth) - 0.01)
+    assert cols.mean() - 31.5 > 4 and abs(rows.mean() - 31.5) < 3
+    world.move_to(apply_motion(above, np.array([0.0, -0.05, 0.0, 0.0])))
+    observation = world.observe()
+    rows, cols = np.nonzero(observation.depth < np.median(observation.depth) - 0.01)
+    assert rows.mean() - 31.5 < -4 and abs(cols.mean() - 31.5) < 3
+    # Depth is metres along the optical axis: the table is about camera height away.
+    camera_height = observation.pose.z + world.gripper.pinch_offset - world.gripper.camera_offset
+    assert np.median(observation.depth) == pytest.approx(camera_height, abs=0.01)
+
+
+def test_moves_reach_the_commanded_pose(single_object_world):
+    world = single_object_world
+    world.reset(5)
+    start = world.gripper_pose()
+    reached = world.move(np.array([0.04, -0.03, -0.05, 0.4]))
+    expected = apply_motion(start, np.array([0.04, -0.03, -0.05, 0.4]))
+    np.testing.assert_allclose(reached.position, expected.position, atol=0.004)
+    assert reached.yaw == pytest.approx(expected.yaw, abs=0.03)
+
+
+def test_lift_test_labels_a_real_grasp_success_and_an_empty_grasp_failure(single_object_world):
+    world = single_object_world
+    world.reset(8)
+    state = world.object_states()[0]
+    # An empty grasp far from the object fails.
+    world.move_to(GripperPose(state.position[0] + 0.12, state.position[1], 0.015, 0.0))
+    world.close_gripper()
+    failure = world.lift_test()
+    assert not failure.success and failure.label_method == "lift_test" and "<" in failure.detail
+    # Aligned over the object, across its narrow side: the lift test succeeds for at least one yaw.
+    successes = []
+    for quarter in (0.0, np.pi / 2):
+        world.reset(8)
+        state = world.object_states()[0]
+        world.move_to(GripperPose(state.position[0], state.position[1], 0.08, state.yaw + quarter))
+        pose = world.gripper_pose()
+        world.move_to(GripperPose(pose.x, pose.y, 0.015, pose.yaw))
+        world.close_gripper()
+        successes.append(world.lift_test().success)
+    assert any(successes)
+
+
+def test_disturbance_moves_the_nearest_object(single_object_world):
+    world = single_object_world
+    world.reset(2)
+    before = world.object_states()[0].position.copy()
+    world.disturb()
+    moved = np.linalg.norm(world.object_states()[0].position[:2] - before[:2])
+    assert 0.015 < moved < 0.08
+
+
+def test_kinematic_noise_perturbs_executed_motions():
+    motion = np.array([0.05, 0.0, -0.05, 0.0])
+    errors = []
+    for noise in (0.0, 0.4):
+        world = GraspWorld(WorldConfig(min_objects=1, max_objects=1, kinematic_noise=noise))
+        world.reset(4)
+        start = world.gripper_pose()
+        reached = world.move(motion)
+        errors.append(np.linalg.norm(reached.position - apply_motion(start, motion).position))
+    assert errors[0] < 0.004 < errors[1]
+
+
+def test_camera_resolution_and_bad_settings():
+    world = GraspWorld(WorldConfig(camera=CameraConfig(width=128, height=128), min_objects=1, max_objects=1))
+    world.reset(0)
+    assert world.observe().depth.shape == (128, 128)
+    with pytest.raises(ValueError, match="between 16 and 472"):
+        CameraConfig(width=1000)
+    with pytest.raises(ValueError, match="objects per scene"):
+        WorldConfig(min_objects=0)
+    with pytest.raises(ValueError, match="ur5 only"):
+        GraspWorld(WorldConfig(), robot="abb")
+
+
+def test_stamps_are_monotonic_across_episodes(single_object_world):
+    world = single_object_world
+    world.reset(0)
+    first = world.observe().stamp_ns
+    world.reset(1)
+    assert world.observe().stamp_ns > first
