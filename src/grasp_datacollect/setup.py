@@ -13,6 +13,11 @@ setup(
         ("share/" + PACKAGE_NAME, ["package.xml"]),
     ],
     install_requires=['numpy', 'rosbags>=0.10', 'tqdm'],
+    entry_points={
+        "console_scripts": [
+            "collector_node = grasp_datacollect.ros.collector_node:main",
+        ],
+    },
     zip_safe=True,
     maintainer="grasp stack maintainers",
     maintainer_email="maintainers@grasp-stack.dev",

@@ -12,11 +12,13 @@ setup(
         ("share/ament_index/resource_index/packages", ["resource/" + PACKAGE_NAME]),
         ("share/" + PACKAGE_NAME, ["package.xml"]),
     ],
-    install_requires=['numpy', 'onnxruntime>=1.17', 'onnx>=1.15'],
+    # Under ROS, OpenCV comes from python3-opencv; pip installs (the embedded path) take the headless wheel.
+    install_requires=["numpy", "onnxruntime>=1.17", "onnx>=1.15", "opencv-python-headless>=4.8"],
+    extras_require={"train": ["torch==2.13.0", "onnxscript", "tqdm"]},
     zip_safe=True,
     maintainer="grasp stack maintainers",
     maintainer_email="maintainers@grasp-stack.dev",
-    description="Wrist depth preprocessing, the grasp CNN, training, ONNX export and the ONNX Runtime scorer.",
+    description=("Wrist depth preprocessing, the grasp CNN, training, ONNX export and the ONNX Runtime scorer."),
     license="Apache-2.0",
     tests_require=["pytest"],
 )

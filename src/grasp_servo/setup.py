@@ -13,6 +13,12 @@ setup(
         ("share/" + PACKAGE_NAME, ["package.xml"]),
     ],
     install_requires=['numpy'],
+    entry_points={
+        "console_scripts": [
+            "servo_node = grasp_servo.ros.servo_node:main",
+            "moveit_motion_node = grasp_servo.ros.moveit_motion_node:main",
+        ],
+    },
     zip_safe=True,
     maintainer="grasp stack maintainers",
     maintainer_email="maintainers@grasp-stack.dev",

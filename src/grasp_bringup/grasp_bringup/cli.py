@@ -1,12 +1,12 @@
 """``grasp``: the embedded stack's command line (no ROS needed).
 
-    grasp demo                      the main job: the shipped model grasps held-out objects, closed loop
-    grasp collect --policy biased   record attempts to rosbag2 (MCAP)
-    grasp train --bags DIR          train the grasp-success CNN and export it to ONNX
-    grasp evaluate --model M        success rate, steps, latency, open-loop baseline; JSON + PNG + bags
-    grasp pipeline                  reproduce the shipped model: collect -> train -> collect -> train
-    grasp bag-info DIR              what a bag holds
-    grasp benchmark --model M       servo-step latency (perception + CEM) on one core
+grasp demo                      the main job: the shipped model grasps held-out objects, closed loop
+grasp collect --policy biased   record attempts to rosbag2 (MCAP)
+grasp train --bags DIR          train the grasp-success CNN and export it to ONNX
+grasp evaluate --model M        success rate, steps, latency, open-loop baseline; JSON + PNG + bags
+grasp pipeline                  reproduce the shipped model: collect -> train -> collect -> train
+grasp bag-info DIR              what a bag holds
+grasp benchmark --model M       servo-step latency (perception + CEM) on one core
 """
 
 from __future__ import annotations
@@ -20,43 +20,72 @@ from grasp_bringup.factory import CONTROLLER_NAMES, DEFAULT_MODEL, RunSettings
 
 
 def _add_world_options(parser: argparse.ArgumentParser, default_objects: str) -> None:
-    parser.add_argument("--object-set", default=default_objects,
-                        help="'train', 'heldout' (procedural objects) or a folder of OBJ/STL meshes in metres "
-                             f"(default: {default_objects})")
-    parser.add_argument("--camera-px", type=int, default=64, help="wrist depth camera resolution, 16-472 (default 64)")
-    parser.add_argument("--disturbance", action="store_true",
-                        help="move the object nearest the gripper by 3-6 cm before servo step 2")
-    parser.add_argument("--kinematic-noise", type=float, default=0.0,
-                        help="seed 001 noise: each commanded displacement d gets + s * w * |d|, w ~ N(0,1) "
-                             "(0.4 in seed 001; default 0 = off)")
+    parser.add_argument(
+        "--object-set",
+        default=default_objects,
+        help="'train', 'heldout' (procedural objects) or a folder of OBJ/STL meshes in metres "
+        f"(default: {default_objects})",
+    )
+    parser.add_argument(
+        "--camera-px", type=int, default=64, help="wrist depth camera resolution, 16-472 (default 64)"
+    )
+    parser.add_argument(
+        "--disturbance",
+        action="store_true",
+        help="move the object nearest the gripper by 3-6 cm before servo step 2",
+    )
+    parser.add_argument(
+        "--kinematic-noise",
+        type=float,
+        default=0.0,
+        help="seed 001 noise: each commanded displacement d gets + s * w * |d|, w ~ N(0,1) "
+        "(0.4 in seed 001; default 0 = off)",
+    )
     parser.add_argument("--min-objects", type=int, default=1, help="objects per scene, at least (default 1)")
     parser.add_argument("--max-objects", type=int, default=5, help="objects per scene, at most (default 5)")
     parser.add_argument("--workers", type=int, default=2, help="parallel worker processes (default 2)")
-    parser.add_argument("--step-budget", type=int, default=20,
-                        help="servo steps per episode after which the gripper closes anyway (default 20)")
+    parser.add_argument(
+        "--step-budget",
+        type=int,
+        default=20,
+        help="servo steps per episode after which the gripper closes anyway (default 20)",
+    )
 
 
 def _add_cem_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--cem-samples", type=int, default=64, help="CEM samples per iteration N (default 64)")
+    parser.add_argument(
+        "--cem-samples", type=int, default=64, help="CEM samples per iteration N (default 64)"
+    )
     parser.add_argument("--cem-elites", type=int, default=6, help="CEM elites M (default 6)")
     parser.add_argument("--cem-iterations", type=int, default=3, help="CEM iterations (default 3)")
 
 
 def _settings(args: argparse.Namespace, controller: str, model: str | None) -> RunSettings:
     return RunSettings(
-        controller=controller, model=model, object_set=args.object_set, camera_px=args.camera_px,
-        disturbance=args.disturbance, kinematic_noise=args.kinematic_noise, min_objects=args.min_objects,
-        max_objects=args.max_objects, step_budget=args.step_budget,
-        cem_samples=getattr(args, "cem_samples", 64), cem_elites=getattr(args, "cem_elites", 6),
+        controller=controller,
+        model=model,
+        object_set=args.object_set,
+        camera_px=args.camera_px,
+        disturbance=args.disturbance,
+        kinematic_noise=args.kinematic_noise,
+        min_objects=args.min_objects,
+        max_objects=args.max_objects,
+        step_budget=args.step_budget,
+        cem_samples=getattr(args, "cem_samples", 64),
+        cem_elites=getattr(args, "cem_elites", 6),
         cem_iterations=getattr(args, "cem_iterations", 3),
     )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="grasp", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="grasp", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    demo = sub.add_parser("demo", help="the main job: a short closed- vs open-loop evaluation with the shipped model")
+    demo = sub.add_parser(
+        "demo", help="the main job: a short closed- vs open-loop evaluation with the shipped model"
+    )
     demo.add_argument("--model", default=str(DEFAULT_MODEL), help="ONNX model (default: the shipped one)")
     demo.add_argument("--episodes", type=int, default=40, help="episodes per condition (default 40)")
     demo.add_argument("--out", type=Path, default=None, help="output folder (default runs/demo-<time>)")
@@ -64,8 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_cem_options(demo)
 
     collect = sub.add_parser("collect", help="record grasp attempts to rosbag2 (MCAP)")
-    collect.add_argument("--policy", choices=[c for c in CONTROLLER_NAMES if c != "open_loop"], default="biased",
-                         help="random, biased (toward objects, seed 000), learned (servo + exploration), cem")
+    collect.add_argument(
+        "--policy",
+        choices=[c for c in CONTROLLER_NAMES if c != "open_loop"],
+        default="biased",
+        help="random, biased (toward objects, seed 000), learned (servo + exploration), cem",
+    )
     collect.add_argument("--model", default=None, help="ONNX model for the learned / cem policies")
     collect.add_argument("--episodes", type=int, required=True, help="attempts to record")
     collect.add_argument("--out", type=Path, required=True, help="new folder for the bags (one per worker)")
@@ -75,13 +108,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_cem_options(collect)
 
     train = sub.add_parser("train", help="train the grasp-success CNN on bags and export ONNX")
-    train.add_argument("--bags", type=Path, nargs="+", required=True, help="bag folders, or folders holding bags")
+    train.add_argument(
+        "--bags", type=Path, nargs="+", required=True, help="bag folders, or folders holding bags"
+    )
     train.add_argument("--out", type=Path, required=True, help="ONNX file to write")
     train.add_argument("--epochs", type=int, default=30, help="training epochs (default 30)")
-    train.add_argument("--rounds", type=int, default=1, help="collect -> train rounds behind these bags (provenance)")
+    train.add_argument(
+        "--rounds", type=int, default=1, help="collect -> train rounds behind these bags (provenance)"
+    )
     train.add_argument("--data-description", default="", help="free text for the model's provenance")
 
-    evaluate = sub.add_parser("evaluate", help="success rate, steps and latency; closed loop vs open-loop baseline")
+    evaluate = sub.add_parser(
+        "evaluate", help="success rate, steps and latency; closed loop vs open-loop baseline"
+    )
     evaluate.add_argument("--model", default=str(DEFAULT_MODEL), help="ONNX model (default: the shipped one)")
     evaluate.add_argument("--episodes", type=int, default=200, help="episodes per condition (default 200)")
     evaluate.add_argument("--out", type=Path, required=True, help="new output folder")
@@ -92,10 +131,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     pipeline = sub.add_parser("pipeline", help="reproduce the shipped model: two rounds of collect -> train")
     pipeline.add_argument("--out", type=Path, required=True, help="new folder for bags, models and reports")
-    pipeline.add_argument("--round1-episodes", type=int, default=6000, help="scripted attempts (default 6000)")
-    pipeline.add_argument("--round2-episodes", type=int, default=4000, help="learned-policy attempts (default 4000)")
-    pipeline.add_argument("--random-fraction", type=float, default=0.25,
-                          help="share of round-1 attempts by the random policy, the rest biased (default 0.25)")
+    pipeline.add_argument(
+        "--round1-episodes", type=int, default=6000, help="scripted attempts (default 6000)"
+    )
+    pipeline.add_argument(
+        "--round2-episodes", type=int, default=4000, help="learned-policy attempts (default 4000)"
+    )
+    pipeline.add_argument(
+        "--random-fraction",
+        type=float,
+        default=0.25,
+        help="share of round-1 attempts by the random policy, the rest biased (default 0.25)",
+    )
     pipeline.add_argument("--epochs", type=int, default=30, help="training epochs per round (default 30)")
     pipeline.add_argument("--workers", type=int, default=2, help="parallel worker processes (default 2)")
 
@@ -106,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--model", default=str(DEFAULT_MODEL))
     bench.add_argument("--steps", type=int, default=300, help="servo steps to time (default 300)")
     bench.add_argument("--threads", type=int, default=1, help="onnxruntime intra-op threads (default 1)")
+    bench.add_argument("--out", type=Path, default=None, help="also write the figures to this JSON file")
     _add_cem_options(bench)
     return parser
 
@@ -138,15 +186,26 @@ def _dispatch(args: argparse.Namespace) -> int:
     elif args.command in ("evaluate", "demo"):
         out = args.out or reports.default_run_dir("demo")
         settings = _settings(args, "cem", args.model)
-        report = commands.evaluate(settings, args.episodes, out, args.workers,
-                                   open_loop=not getattr(args, "no_open_loop", False),
-                                   record=not getattr(args, "no_bags", False))
+        report = commands.evaluate(
+            settings,
+            args.episodes,
+            out,
+            args.workers,
+            open_loop=not getattr(args, "no_open_loop", False),
+            record=not getattr(args, "no_bags", False),
+        )
         print(reports.evaluation_text(report, out))
     elif args.command == "pipeline":
         from grasp_bringup.pipeline import run_pipeline
 
-        card = run_pipeline(args.out, args.round1_episodes, args.round2_episodes, args.random_fraction,
-                            args.epochs, args.workers)
+        card = run_pipeline(
+            args.out,
+            args.round1_episodes,
+            args.round2_episodes,
+            args.random_fraction,
+            args.epochs,
+            args.workers,
+        )
         print(f"model card: {card}")
     elif args.command == "bag-info":
         from grasp_datacollect.bag_reader import bag_summary
@@ -158,9 +217,12 @@ def _dispatch(args: argparse.Namespace) -> int:
     elif args.command == "benchmark":
         from grasp_bringup.latency_benchmark import benchmark_servo_step
 
-        result = benchmark_servo_step(args.model, args.steps, args.threads, args.cem_samples, args.cem_elites,
-                                      args.cem_iterations)
+        result = benchmark_servo_step(
+            args.model, args.steps, args.threads, args.cem_samples, args.cem_elites, args.cem_iterations
+        )
         print(reports.benchmark_text(result))
+        if args.out:
+            args.out.write_text(json.dumps(result, indent=2))
     return 0
 
 

@@ -26,11 +26,14 @@ EVALUATION_SEED_BASE = 9_000_000
 def refuse_existing(path: Path) -> None:
     """Never overwrite recorded data."""
     if path.exists():
-        raise FileExistsError(f"{path} already exists: choose a new output path (recorded data is never overwritten)")
+        raise FileExistsError(
+            f"{path} already exists: choose a new output path (recorded data is never overwritten)"
+        )
 
 
-def run_episodes(settings: RunSettings, seeds: list[int], workers: int, bag_dir: Path | None,
-                 label: str) -> list[EpisodeSummary]:
+def run_episodes(
+    settings: RunSettings, seeds: list[int], workers: int, bag_dir: Path | None, label: str
+) -> list[EpisodeSummary]:
     """Run episodes with a progress bar showing success rate and attempts per hour."""
     summaries: list[EpisodeSummary] = []
     began = time.monotonic()
@@ -65,8 +68,15 @@ def collect(settings: RunSettings, episodes: int, out: Path, workers: int, seed_
     return report
 
 
-def train(bag_paths: list[Path], out: Path, epochs: int, rounds: int, data_description: str,
-          command: str | None = None, progress: bool = True) -> dict:
+def train(
+    bag_paths: list[Path],
+    out: Path,
+    epochs: int,
+    rounds: int,
+    data_description: str,
+    command: str | None = None,
+    progress: bool = True,
+) -> dict:
     """Train the grasp-success CNN on the bags and export it to ONNX with its contract."""
     from grasp_datacollect.samples import load_grasp_samples
     from grasp_perception.export import export_onnx
@@ -87,15 +97,16 @@ def train(bag_paths: list[Path], out: Path, epochs: int, rounds: int, data_descr
         "bags": [str(b) for b in bags],
         "samples": len(samples),
         "positives": int(samples.labels.sum()),
-        "episodes": int(len(set(samples.episode_keys.tolist()))),
+        "episodes": len(set(samples.episode_keys.tolist())),
         "metrics": metrics,
     }
     out.with_suffix(".train.json").write_text(json.dumps(summary, indent=2, default=str))
     return summary
 
 
-def evaluate(settings: RunSettings, episodes: int, out: Path, workers: int, open_loop: bool = True,
-             record: bool = True) -> dict:
+def evaluate(
+    settings: RunSettings, episodes: int, out: Path, workers: int, open_loop: bool = True, record: bool = True
+) -> dict:
     """Closed loop (and the open-loop baseline) on ``episodes`` scenes: JSON summary, PNG plot, bags."""
     refuse_existing(out)
     out.mkdir(parents=True)
@@ -112,7 +123,8 @@ def evaluate(settings: RunSettings, episodes: int, out: Path, workers: int, open
         steps[name] = [s.steps for s in summaries]
         results[name]["failures"] = [
             {"seed": s.seed, "termination": s.termination, "detail": s.label_detail}
-            for s in summaries if not s.success
+            for s in summaries
+            if not s.success
         ][:50]
     report = {
         "model": settings.model,
@@ -126,8 +138,10 @@ def evaluate(settings: RunSettings, episodes: int, out: Path, workers: int, open
         "command": shlex.join(sys.argv),
     }
     (out / "summary.json").write_text(json.dumps(report, indent=2))
-    title = (f"{episodes} episodes on '{Path(settings.object_set).name}' objects"
-             f"{', disturbed' if settings.disturbance else ''}"
-             f"{f', kinematic noise {settings.kinematic_noise}' if settings.kinematic_noise else ''}")
+    title = (
+        f"{episodes} episodes on '{Path(settings.object_set).name}' objects"
+        f"{', disturbed' if settings.disturbance else ''}"
+        f"{f', kinematic noise {settings.kinematic_noise}' if settings.kinematic_noise else ''}"
+    )
     plot_evaluation(results, steps, out / "evaluation.png", title)
     return report

@@ -61,11 +61,20 @@ def run_episode(
     rng = np.random.default_rng(seed + 7_919)
     names = world.reset(seed)
     cfg = world.config
-    sink.start_episode(EpisodeInfo(
-        episode_id=episode_id, seed=seed, policy=policy_name or controller.name, robot=world.profile.name,
-        object_set=cfg.object_set, object_names=names, stamp_ns=world.stamp_ns(),
-        disturbance=cfg.disturbance, kinematic_noise=cfg.kinematic_noise, model=model_name,
-    ))
+    sink.start_episode(
+        EpisodeInfo(
+            episode_id=episode_id,
+            seed=seed,
+            policy=policy_name or controller.name,
+            robot=world.profile.name,
+            object_set=cfg.object_set,
+            object_names=names,
+            stamp_ns=world.stamp_ns(),
+            disturbance=cfg.disturbance,
+            kinematic_noise=cfg.kinematic_noise,
+            model=model_name,
+        )
+    )
     controller.begin_episode([ObjectHint(s.position, s.yaw, s.height) for s in world.object_states()])
     summary = EpisodeSummary(episode_id, seed, False, 0, "step_budget", "", names)
     termination = "step_budget"  # unless a controller closes first
@@ -77,12 +86,21 @@ def run_episode(
         summary.perception_seconds.append(decision.perception_seconds)
         summary.optimisation_seconds.append(decision.optimisation_seconds)
         command = COMMAND_CODES[decision.command]
-        sink.write_step(StepRecord(
-            episode_id=episode_id, step=step, stamp_ns=observation.stamp_ns, depth=observation.depth,
-            pose=observation.pose, opening=observation.opening, closed=observation.closed, command=command,
-            motion=np.asarray(decision.motion, dtype=float), predicted_success=decision.best_score,
-            close_score=decision.close_score,
-        ))
+        sink.write_step(
+            StepRecord(
+                episode_id=episode_id,
+                step=step,
+                stamp_ns=observation.stamp_ns,
+                depth=observation.depth,
+                pose=observation.pose,
+                opening=observation.opening,
+                closed=observation.closed,
+                command=command,
+                motion=np.asarray(decision.motion, dtype=float),
+                predicted_success=decision.best_score,
+                close_score=decision.close_score,
+            )
+        )
         summary.steps = step + 1
         world.move(decision.motion)
         if decision.command == CLOSE:
@@ -91,10 +109,18 @@ def run_episode(
     world.close_gripper()
     final_pose = world.gripper_pose()
     lift = world.lift_test()
-    sink.end_episode(EpisodeOutcome(
-        episode_id=episode_id, stamp_ns=world.stamp_ns(), final_pose=final_pose, success=lift.success,
-        label_method=lift.label_method, label_detail=lift.detail, termination=termination, steps=summary.steps,
-    ))
+    sink.end_episode(
+        EpisodeOutcome(
+            episode_id=episode_id,
+            stamp_ns=world.stamp_ns(),
+            final_pose=final_pose,
+            success=lift.success,
+            label_method=lift.label_method,
+            label_detail=lift.detail,
+            termination=termination,
+            steps=summary.steps,
+        )
+    )
     summary.success = lift.success
     summary.termination = termination
     summary.label_detail = lift.detail

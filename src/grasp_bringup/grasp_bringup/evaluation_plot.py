@@ -7,16 +7,18 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 
-def plot_evaluation(results: dict[str, dict], per_episode_steps: dict[str, list[int]], path: Path, title: str) -> None:
+def plot_evaluation(
+    results: dict[str, dict], per_episode_steps: dict[str, list[int]], path: Path, title: str
+) -> None:
     """Write the plot. ``results`` maps a condition name to its ``summarise`` output."""
     names = list(results)
     figure, (ax_success, ax_steps, ax_latency) = plt.subplots(1, 3, figsize=(15, 4.5))
     rates = [results[n]["success_rate"] * 100 for n in names]
-    low = [rates[i] - results[n]["success_ci95"][0] * 100 for i, n in enumerate(names)]
-    high = [results[n]["success_ci95"][1] * 100 - rates[i] for i, n in enumerate(names)]
+    low = [max(0.0, rates[i] - results[n]["success_ci95"][0] * 100) for i, n in enumerate(names)]
+    high = [max(0.0, results[n]["success_ci95"][1] * 100 - rates[i]) for i, n in enumerate(names)]
     colours = ["tab:green" if "closed" in n else "tab:gray" for n in names]
     ax_success.bar(names, rates, yerr=[low, high], capsize=6, color=colours)
     for i, rate in enumerate(rates):
@@ -38,7 +40,9 @@ def plot_evaluation(results: dict[str, dict], per_episode_steps: dict[str, list[
         p95 = [results[n]["latency_ms"][part]["p95"] for n in closed]
         xs = [i + offset * 0.35 for i in range(len(closed))]
         ax_latency.bar(xs, p50, width=0.35, label=f"{part} p50")
-        ax_latency.scatter(xs, p95, marker="_", s=300, color="black", label=f"{part} p95" if offset == 0 else None)
+        ax_latency.scatter(
+            xs, p95, marker="_", s=300, color="black", label=f"{part} p95" if offset == 0 else None
+        )
     ax_latency.axhline(33, color="red", linestyle="--", label="camera rate (33 ms)")
     ax_latency.set_xticks([i + 0.175 for i in range(len(closed))], closed, rotation=20)
     ax_latency.set_ylabel("ms per servo step")

@@ -39,7 +39,9 @@ class RunSettings:
 
     def __post_init__(self) -> None:
         if self.controller not in CONTROLLER_NAMES:
-            raise ValueError(f"unknown controller '{self.controller}': choose one of {', '.join(CONTROLLER_NAMES)}")
+            raise ValueError(
+                f"unknown controller '{self.controller}': choose one of {', '.join(CONTROLLER_NAMES)}"
+            )
         if self.controller in ("learned", "cem", "open_loop") and not self.model:
             raise ValueError(f"controller '{self.controller}' needs a model (--model path/to/model.onnx)")
         if self.model and not Path(self.model).is_file():
@@ -58,8 +60,12 @@ def world_config(settings: RunSettings) -> WorldConfig:
 
 
 def servo_config(settings: RunSettings) -> ServoConfig:
-    cem = replace(CEMConfig(), samples=settings.cem_samples, elites=settings.cem_elites,
-                  iterations=settings.cem_iterations)
+    cem = replace(
+        CEMConfig(),
+        samples=settings.cem_samples,
+        elites=settings.cem_elites,
+        iterations=settings.cem_iterations,
+    )
     return ServoConfig(cem=cem, step_budget=settings.step_budget)
 
 

@@ -27,15 +27,21 @@ def _frames(count: int, seed: int = 0) -> list[tuple[np.ndarray, object]]:
         world.reset(50_000 + scene)
         for _ in range(10):
             pose = world.gripper_pose()
-            goal = GripperPose(pose.x + rng.normal(0, 0.02), pose.y + rng.normal(0, 0.02),
-                               float(rng.uniform(0.05, 0.28)), pose.yaw)
+            goal = GripperPose(
+                pose.x + rng.normal(0, 0.02),
+                pose.y + rng.normal(0, 0.02),
+                float(rng.uniform(0.05, 0.28)),
+                pose.yaw,
+            )
             world.move_to(goal)
             observation = world.observe()
             frames.append((observation.depth, observation.pose))
     return frames[:count]
 
 
-def benchmark_servo_step(model: str, steps: int, threads: int, samples: int, elites: int, iterations: int) -> dict:
+def benchmark_servo_step(
+    model: str, steps: int, threads: int, samples: int, elites: int, iterations: int
+) -> dict:
     """Time ``steps`` servo decisions; returns p50 / p95 of total, perception and optimisation in ms."""
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     from grasp_perception.scorer import OnnxGraspScorer

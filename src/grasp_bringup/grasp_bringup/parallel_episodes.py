@@ -39,8 +39,13 @@ def _worker(job: WorkerJob, queue: mp.Queue) -> None:
         with sink_context as sink:
             for seed, episode_id in zip(job.seeds, job.episode_ids, strict=True):
                 summary = run_episode(
-                    world, controller, sink, episode_id, seed,
-                    policy_name=job.settings.controller, model_name=model_name,
+                    world,
+                    controller,
+                    sink,
+                    episode_id,
+                    seed,
+                    policy_name=job.settings.controller,
+                    model_name=model_name,
                     max_steps=job.settings.step_budget,
                 )
                 queue.put(summary)
@@ -72,7 +77,9 @@ def run_parallel(
         chunk = tuple(seeds[k::workers])
         ids = tuple(range(k, len(seeds), workers))
         bag = str(bag_dir / f"worker_{k}") if bag_dir else None
-        process = context.Process(target=_worker, args=(WorkerJob(settings, chunk, ids, bag), queue), daemon=True)
+        process = context.Process(
+            target=_worker, args=(WorkerJob(settings, chunk, ids, bag), queue), daemon=True
+        )
         process.start()
         processes.append(process)
     running = workers

@@ -12,16 +12,20 @@ def default_run_dir(kind: str) -> Path:
 
 def collection_text(report: dict) -> str:
     rate = report["successes"] / max(report["episodes"], 1)
-    return (f"recorded {report['episodes']} attempts ({report['successes']} successes, {rate:.1%}) in "
-            f"{report['seconds']:.0f} s: {report['attempts_per_hour']:,.0f} attempts/hour")
+    return (
+        f"recorded {report['episodes']} attempts ({report['successes']} successes, {rate:.1%}) in "
+        f"{report['seconds']:.0f} s: {report['attempts_per_hour']:,.0f} attempts/hour"
+    )
 
 
 def training_text(summary: dict) -> str:
     m = summary["metrics"]
     best = {k: v for k, v in m.items() if isinstance(v, int | float)}
     shown = ", ".join(f"{k} {v:.4g}" for k, v in best.items())
-    return (f"trained on {summary['samples']} samples from {summary['episodes']} episodes "
-            f"({summary['positives']} positive) -> {summary['model']}\n  {shown}")
+    return (
+        f"trained on {summary['samples']} samples from {summary['episodes']} episodes "
+        f"({summary['positives']} positive) -> {summary['model']}\n  {shown}"
+    )
 
 
 def _condition_lines(name: str, result: dict) -> list[str]:

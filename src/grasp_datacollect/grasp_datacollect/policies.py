@@ -46,7 +46,12 @@ class ScriptedPolicy:
 
     name = "scripted"
 
-    def __init__(self, workspace: Workspace, config: ScriptedPolicyConfig | None = None, grasp_height: float | None = None):
+    def __init__(
+        self,
+        workspace: Workspace,
+        config: ScriptedPolicyConfig | None = None,
+        grasp_height: float | None = None,
+    ):
         self.workspace = workspace
         self.config = config or ScriptedPolicyConfig()
         self.grasp_height = workspace.z_min if grasp_height is None else grasp_height
@@ -61,7 +66,9 @@ class ScriptedPolicy:
     def choose_target(self, pose: GripperPose, rng: np.random.Generator) -> GripperPose:
         raise NotImplementedError
 
-    def decide(self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator) -> ServoDecision:
+    def decide(
+        self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator
+    ) -> ServoDecision:
         del depth  # scripted policies do not look
         cfg = self.config
         if self._target is None:
@@ -93,7 +100,9 @@ class RandomPolicy(ScriptedPolicy):
 
     name = "random"
 
-    def __init__(self, workspace: Workspace, object_region: tuple[tuple[float, float], tuple[float, float]], **kwargs):
+    def __init__(
+        self, workspace: Workspace, object_region: tuple[tuple[float, float], tuple[float, float]], **kwargs
+    ):
         super().__init__(workspace, **kwargs)
         self.object_region = object_region
 
@@ -123,7 +132,11 @@ class BiasedPolicy(RandomPolicy):
         cfg = self.config
         hint = self._hints[int(rng.integers(len(self._hints)))]
         quarter = rng.integers(0, 2) * np.pi / 2
-        yaw = hint.yaw + quarter + rng.normal(0, cfg.object_yaw_noise) if rng.random() < 0.7 else rng.uniform(-np.pi, np.pi)
+        yaw = (
+            hint.yaw + quarter + rng.normal(0, cfg.object_yaw_noise)
+            if rng.random() < 0.7
+            else rng.uniform(-np.pi, np.pi)
+        )
         # Keep the yaw change within a half turn of the current yaw (the gripper is symmetric).
         yaw = pose.yaw + float(motion_between(pose, GripperPose(0, 0, 0, yaw))[3])
         return GripperPose(
@@ -139,8 +152,12 @@ class ExploringLearnedPolicy:
 
     name = "learned"
 
-    def __init__(self, controller: ClosedLoopController, explore_probability: float = 0.2,
-                 motion_noise: tuple[float, float] = (0.01, 0.15)):
+    def __init__(
+        self,
+        controller: ClosedLoopController,
+        explore_probability: float = 0.2,
+        motion_noise: tuple[float, float] = (0.01, 0.15),
+    ):
         self.controller = controller
         self.explore_probability = explore_probability
         self.motion_noise = motion_noise
@@ -148,7 +165,9 @@ class ExploringLearnedPolicy:
     def begin_episode(self, hints: Sequence[ObjectHint]) -> None:
         self.controller.begin_episode(hints)
 
-    def decide(self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator) -> ServoDecision:
+    def decide(
+        self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator
+    ) -> ServoDecision:
         decision = self.controller.decide(depth, pose, step, rng)
         if decision.command == CLOSE or rng.random() > self.explore_probability:
             return decision
@@ -158,6 +177,12 @@ class ExploringLearnedPolicy:
         motion[3] += rng.normal(0, yaw_noise * 2)
         motion = self.controller.servo.workspace.clip_motion(pose, motion)
         return ServoDecision(
-            decision.command, motion, decision.best_motion, decision.best_score, decision.close_score,
-            "explore", decision.perception_seconds, decision.optimisation_seconds,
+            decision.command,
+            motion,
+            decision.best_motion,
+            decision.best_score,
+            decision.close_score,
+            "explore",
+            decision.perception_seconds,
+            decision.optimisation_seconds,
         )

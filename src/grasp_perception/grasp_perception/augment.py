@@ -34,9 +34,7 @@ def flip_images(images: np.ndarray, left_right: np.ndarray | bool, up_down: np.n
     return out
 
 
-def random_flips(
-    images: np.ndarray, motions: np.ndarray, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
+def random_flips(images: np.ndarray, motions: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Apply independent random left-right and up-down flips to each (image, motion) pair."""
     count = len(images)
     left_right = rng.random(count) < 0.5

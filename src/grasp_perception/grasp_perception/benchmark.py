@@ -51,6 +51,7 @@ def benchmark_scorer(
         "n_actions": n_actions,
         "repeats": repeats,
         "frame_size": frame_size,
+        "threads": scorer.threads,
         "providers": scorer.providers,
         "p50_ms": p50,
         "p95_ms": p95,

@@ -165,8 +165,7 @@ class ModelContract:
         """Read the contract from ONNX metadata; raises ``ModelContractError`` if it is absent."""
         if CONTRACT_KEY not in metadata:
             raise ModelContractError(
-                f"model has no contract: metadata key {CONTRACT_KEY!r} is missing "
-                f"(found keys: {sorted(metadata)})"
+                f"model has no contract: metadata key {CONTRACT_KEY!r} is missing (found keys: {sorted(metadata)})"
             )
         return cls.from_json(metadata[CONTRACT_KEY])
 
@@ -184,7 +183,7 @@ class ModelContract:
             raise ModelContractError(f"translation_scale: expected > 0, got {self.translation_scale!r}")
         try:
             self.image.preprocessing()
-        except ValueError as error:
+        except (TypeError, ValueError) as error:
             raise ModelContractError(f"image: {error}") from error
         _expect("inputs names", [spec.name for spec in self.inputs], [IMAGE_INPUT, ACTIONS_INPUT])
         _expect("outputs names", [spec.name for spec in self.outputs], [OUTPUT_NAME])

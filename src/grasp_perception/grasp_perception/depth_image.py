@@ -31,11 +31,13 @@ def depth_from_image(image: Any) -> np.ndarray:
         raise ValueError(f"empty image ({height}x{width})")
     if row_step < width * dtype.itemsize:
         raise ValueError(f"row step {row_step} is shorter than {width} pixels of {image.encoding}")
-    data = np.frombuffer(np.asarray(image.data, dtype=np.uint8), dtype=np.uint8)
+    try:  # bytes, array.array('B') (rclpy), numpy arrays (rosbags): no copy
+        data = np.frombuffer(image.data, dtype=np.uint8)
+    except (TypeError, ValueError):  # a plain sequence of ints
+        data = np.asarray(image.data, dtype=np.uint8).reshape(-1)
     if data.size != row_step * height:
         raise ValueError(
-            f"image data has {data.size} bytes, expected step*height = {row_step}*{height} "
-            f"= {row_step * height}"
+            f"image data has {data.size} bytes, expected step*height = {row_step}*{height} = {row_step * height}"
         )
     rows = np.ascontiguousarray(data.reshape(height, row_step)[:, : width * dtype.itemsize])
     depth = rows.view(dtype).reshape(height, width).astype(np.float32)

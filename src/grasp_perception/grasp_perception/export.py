@@ -10,7 +10,7 @@ import onnx
 import onnxruntime as ort
 import torch
 
-from grasp_perception.contract import ACTIONS_INPUT, IMAGE_INPUT, OUTPUT_NAME, ModelContract
+from grasp_perception.contract import ACTIONS_INPUT, BATCH_DIM, IMAGE_INPUT, OUTPUT_NAME, ModelContract
 from grasp_perception.network import GraspSuccessNet
 
 DEFAULT_OPSET = 18
@@ -27,10 +27,12 @@ def export_onnx(
     contract: ModelContract,
     opset: int = DEFAULT_OPSET,
     atol: float = DEFAULT_ATOL,
+    dynamo: bool = True,
 ) -> Path:
     """Export ``model`` to one ONNX file with ``contract`` in its metadata, then verify it.
 
     Inputs: ``image`` (1, 1, H, W) and ``actions`` (batch, 5); output ``success`` (batch,) probabilities.
+    ``dynamo`` picks the torch.export-based exporter (default) or the legacy TorchScript one (faster to run).
     Raises ``OnnxMismatchError`` if ONNX Runtime disagrees with PyTorch by more than ``atol``.
     """
     contract.validate()
@@ -42,20 +44,33 @@ def export_onnx(
     model = model.cpu().eval()
     image = torch.zeros(1, 1, *size)
     actions = torch.zeros(8, model.action_dim)
+    names = {"input_names": [IMAGE_INPUT, ACTIONS_INPUT], "output_names": [OUTPUT_NAME]}
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(
-            model,
-            (image, actions),
-            str(path),
-            input_names=[IMAGE_INPUT, ACTIONS_INPUT],
-            output_names=[OUTPUT_NAME],
-            dynamic_shapes={"image": None, "actions": {0: torch.export.Dim("batch")}},
-            opset_version=opset,
-            dynamo=True,
-            external_data=False,
-            verbose=False,
-        )
+        if dynamo:
+            dynamic = {"image": None, "actions": {0: torch.export.Dim(BATCH_DIM)}}
+            torch.onnx.export(
+                model,
+                (image, actions),
+                str(path),
+                **names,
+                dynamic_shapes=dynamic,
+                opset_version=opset,
+                dynamo=True,
+                external_data=False,
+                verbose=False,
+            )
+        else:
+            dynamic_axes = {ACTIONS_INPUT: {0: BATCH_DIM}, OUTPUT_NAME: {0: BATCH_DIM}}
+            torch.onnx.export(
+                model,
+                (image, actions),
+                str(path),
+                **names,
+                dynamic_axes=dynamic_axes,
+                opset_version=opset,
+                dynamo=False,
+            )
     proto = onnx.load(str(path))
     _rename_batch_dims(proto)
     del proto.metadata_props[:]
@@ -72,7 +87,7 @@ def _rename_batch_dims(proto: onnx.ModelProto) -> None:
     for value in [*proto.graph.input, *proto.graph.output]:
         for dim in value.type.tensor_type.shape.dim:
             if dim.HasField("dim_param"):
-                dim.dim_param = "batch"
+                dim.dim_param = BATCH_DIM
 
 
 def verify_onnx_matches_torch(

@@ -40,12 +40,11 @@ class OnnxGraspScorer:
 
     def __init__(self, path: str | Path, threads: int = 1, providers: list[str] | None = None):
         self.path = Path(path)
+        self.threads = threads
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        self._session = ort.InferenceSession(
-            str(self.path), options, providers=providers or default_providers()
-        )
+        self._session = ort.InferenceSession(str(self.path), options, providers=providers or default_providers())
         metadata = self._session.get_modelmeta().custom_metadata_map
         self._contract = ModelContract.from_metadata(metadata)
         self._contract.validate()
@@ -68,7 +67,7 @@ class OnnxGraspScorer:
         return self._preprocessing(depth)[None, None]
 
     def score_preprocessed(self, image: np.ndarray, motions: np.ndarray) -> np.ndarray:
-        """Success probabilities (N,) of motions (N, 4) for an image from ``preprocess`` ((1, 1, h, w) or (h, w))."""
+        """Success probabilities (N,) of motions (N, 4) for an image from ``preprocess`` (or (h, w))."""
         motion_array = as_motion_array(motions)
         if motion_array.shape[0] == 0:
             return np.zeros(0, dtype=np.float32)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def split_by_episode(
-    episode_keys: np.ndarray, val_fraction: float, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray]:
+def split_by_episode(episode_keys: np.ndarray, val_fraction: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Sample indices (train, val); about ``val_fraction`` of the episodes (at least one when > 0) go to val.
 
     With a single episode, or ``val_fraction`` 0, the validation side is empty.
@@ -17,11 +15,9 @@ def split_by_episode(
     keys = np.asarray(episode_keys)
     unique, inverse = np.unique(keys, return_inverse=True)
     inverse = inverse.ravel()
-    n_val = int(round(val_fraction * len(unique)))
+    n_val = 0
     if val_fraction > 0 and len(unique) > 1:
-        n_val = min(max(n_val, 1), len(unique) - 1)
-    else:
-        n_val = 0
+        n_val = min(max(round(val_fraction * len(unique)), 1), len(unique) - 1)
     val_episodes = np.random.default_rng(seed).permutation(len(unique))[:n_val]
     is_val = np.isin(inverse, val_episodes)
     return np.flatnonzero(~is_val), np.flatnonzero(is_val)

@@ -35,8 +35,8 @@ class TrainConfig:
     batch_size: int = 256
     lr: float = 1e-3  # Adam learning rate at the start of the schedule
     weight_decay: float = 1e-4  # Adam L2 penalty
-    lr_schedule: str = "cosine"  # "cosine" (per batch, to 0), "step" (x step_gamma every step_epochs), "constant"
-    step_epochs: int = 10
+    lr_schedule: str = "cosine"  # "cosine" (per batch, down to 0), "step" or "constant"
+    step_epochs: int = 10  # "step": multiply the lr by step_gamma every step_epochs epochs
     step_gamma: float = 0.1
     val_fraction: float = 0.15  # fraction of EPISODES held out for validation
     seed: int = 0  # split, initialisation, shuffling and augmentation
@@ -143,6 +143,8 @@ def train_grasp_model(
             f"sample counts differ: images {len(images)}, motions {len(motions)}, labels {len(labels)}, "
             f"episode_keys {len(episode_keys)}"
         )
+    if len(labels) == 0:
+        raise ValueError("no training samples")
     if not np.isin(labels, (0.0, 1.0)).all():
         raise ValueError("labels must be 0 or 1")
     previous_threads = torch.get_num_threads()
@@ -179,9 +181,7 @@ def _train(
         pos_weight=pos_weight,
     )
     model = GraspSuccessNet(config.input_size, width=config.width, hidden=config.hidden).to(device)
-    criterion = nn.BCEWithLogitsLoss(
-        pos_weight=None if pos_weight is None else torch.tensor(pos_weight, device=device)
-    )
+    criterion = nn.BCEWithLogitsLoss(pos_weight=None if pos_weight is None else torch.tensor(pos_weight, device=device))
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     steps_per_epoch = max(1, -(-len(train_idx) // config.batch_size))
     scheduler = _scheduler(optimizer, config, steps_per_epoch)

@@ -40,7 +40,9 @@ class CEMConfig:
         if self.samples < 2:
             raise ValueError(f"CEM samples must be >= 2, got {self.samples}")
         if not 1 <= self.elites < self.samples:
-            raise ValueError(f"CEM elites must be between 1 and samples - 1 ({self.samples - 1}), got {self.elites}")
+            raise ValueError(
+                f"CEM elites must be between 1 and samples - 1 ({self.samples - 1}), got {self.elites}"
+            )
         if self.iterations < 1:
             raise ValueError(f"CEM iterations must be >= 1, got {self.iterations}")
         if not 0 < self.rotation_limit <= np.pi:
@@ -79,7 +81,9 @@ class CrossEntropyMotionOptimizer:
         ends = self.workspace.motion_endpoints(start, self.project_to_grasp_height(start, planar))
         return self.workspace.contains(ends) & (np.abs(planar[:, 2]) <= self.config.rotation_limit)
 
-    def _sample(self, start: GripperPose, mean: np.ndarray, std: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def _sample(
+        self, start: GripperPose, mean: np.ndarray, std: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
         """N feasible planar candidates by rejection sampling (clamped into bounds if rejection runs out)."""
         n = self.config.samples
         kept = np.empty((0, 3))
@@ -112,7 +116,9 @@ class CrossEntropyMotionOptimizer:
             scores = np.asarray(score(motions), dtype=float).reshape(-1)
             scoring += time.perf_counter() - t0
             if scores.shape[0] != motions.shape[0] or not np.all(np.isfinite(scores)):
-                raise ValueError(f"score function returned {scores.shape[0]} values (non-finite or wrong count)")
+                raise ValueError(
+                    f"score function returned {scores.shape[0]} values (non-finite or wrong count)"
+                )
             order = np.argsort(scores)[::-1]
             if scores[order[0]] > best_score:
                 best_score, best_motion = float(scores[order[0]]), motions[order[0]].copy()

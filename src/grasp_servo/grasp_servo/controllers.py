@@ -40,7 +40,9 @@ class Controller(Protocol):
 
     def begin_episode(self, hints: Sequence[ObjectHint]) -> None: ...
 
-    def decide(self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator) -> ServoDecision: ...
+    def decide(
+        self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator
+    ) -> ServoDecision: ...
 
 
 class ClosedLoopController:
@@ -55,11 +57,15 @@ class ClosedLoopController:
     def begin_episode(self, hints: Sequence[ObjectHint]) -> None:
         del hints  # the learned controller sees only the camera
 
-    def decide(self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator) -> ServoDecision:
+    def decide(
+        self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator
+    ) -> ServoDecision:
         t0 = time.perf_counter()
         image = self.scorer.preprocess(depth)
         preprocessing = time.perf_counter() - t0
-        decision = self.servo.decide(pose, lambda motions: self.scorer.score_preprocessed(image, motions), step, rng)
+        decision = self.servo.decide(
+            pose, lambda motions: self.scorer.score_preprocessed(image, motions), step, rng
+        )
         return _with_extra_perception(decision, preprocessing)
 
 
@@ -77,7 +83,9 @@ class OpenLoopController:
     def begin_episode(self, hints: Sequence[ObjectHint]) -> None:
         self._target = None
 
-    def decide(self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator) -> ServoDecision:
+    def decide(
+        self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator
+    ) -> ServoDecision:
         if self._target is None:
             t0 = time.perf_counter()
             image = self.scorer.preprocess(depth)
@@ -87,17 +95,28 @@ class OpenLoopController:
             )
             self._target = apply_motion(pose, result.motion)
             first = ServoDecision(
-                MOVE, np.zeros(4), result.motion, result.score, float("nan"), "plan",
-                result.scoring_seconds + preprocessing, result.optimisation_seconds,
+                MOVE,
+                np.zeros(4),
+                result.motion,
+                result.score,
+                float("nan"),
+                "plan",
+                result.scoring_seconds + preprocessing,
+                result.optimisation_seconds,
             )
         else:
             first = None
         remaining = motion_between(pose, self._target)
         # Above the target: descend and close. Otherwise move toward the point above it, blind.
         horizontal = float(np.linalg.norm(remaining[:2]))
-        if (horizontal < self.arrive_tolerance and abs(remaining[3]) < 0.05) or step + 1 >= self.servo.config.step_budget:
+        if (
+            horizontal < self.arrive_tolerance and abs(remaining[3]) < 0.05
+        ) or step + 1 >= self.servo.config.step_budget:
             motion = np.array([remaining[0], remaining[1], remaining[2], remaining[3]])
-            command, reason = CLOSE, ("servo_close" if step + 1 < self.servo.config.step_budget else "step_budget")
+            command, reason = (
+                CLOSE,
+                ("servo_close" if step + 1 < self.servo.config.step_budget else "step_budget"),
+            )
         else:
             hover = remaining.copy()
             hover[2] = max(remaining[2], self.servo.grasp_height + 0.05 - pose.z)
@@ -106,13 +125,25 @@ class OpenLoopController:
         best_motion = first.best_motion if first else remaining
         best_score = first.best_score if first else float("nan")
         return ServoDecision(
-            command, motion, best_motion, best_score, float("nan"), reason,
-            first.perception_seconds if first else 0.0, first.optimisation_seconds if first else 0.0,
+            command,
+            motion,
+            best_motion,
+            best_score,
+            float("nan"),
+            reason,
+            first.perception_seconds if first else 0.0,
+            first.optimisation_seconds if first else 0.0,
         )
 
 
 def _with_extra_perception(decision: ServoDecision, seconds: float) -> ServoDecision:
     return ServoDecision(
-        decision.command, decision.motion, decision.best_motion, decision.best_score, decision.close_score,
-        decision.reason, decision.perception_seconds + seconds, decision.optimisation_seconds,
+        decision.command,
+        decision.motion,
+        decision.best_motion,
+        decision.best_score,
+        decision.close_score,
+        decision.reason,
+        decision.perception_seconds + seconds,
+        decision.optimisation_seconds,
     )

@@ -31,8 +31,12 @@ PROFILES: dict[str, RobotProfile] = {
     "ur5": RobotProfile(
         name="ur5",
         joint_names=(
-            "shoulder_pan_joint", "shoulder_lift_joint", "elbow_joint",
-            "wrist_1_joint", "wrist_2_joint", "wrist_3_joint",
+            "shoulder_pan_joint",
+            "shoulder_lift_joint",
+            "elbow_joint",
+            "wrist_1_joint",
+            "wrist_2_joint",
+            "wrist_3_joint",
         ),
         base_frame="base_link",
         tool_frame="tool0",

@@ -53,5 +53,6 @@ class Workspace:
         cos_yaw, sin_yaw = np.cos(start.yaw), np.sin(start.yaw)
         dx, dy, dz = motions[:, 0], motions[:, 1], motions[:, 2]
         return np.stack(
-            [start.x + cos_yaw * dx - sin_yaw * dy, start.y + sin_yaw * dx + cos_yaw * dy, start.z + dz], axis=1
+            [start.x + cos_yaw * dx - sin_yaw * dy, start.y + sin_yaw * dx + cos_yaw * dy, start.z + dz],
+            axis=1,
         )

@@ -79,8 +79,18 @@ class RayCastDepthCamera:
         origin, rotation = self.pose(data)
         rays_world = (self._rays_optical @ rotation.T).reshape(-1)
         mujoco.mj_multiRay(
-            self._model, data, origin, rays_world, self._groups, 1, -1,
-            self._geom_ids, self._dist, None, self._rays_optical.shape[0], self.config.far,
+            self._model,
+            data,
+            origin,
+            rays_world,
+            self._groups,
+            1,
+            -1,
+            self._geom_ids,
+            self._dist,
+            None,
+            self._rays_optical.shape[0],
+            self.config.far,
         )
         depth = self._dist.astype(np.float32)
         depth[(self._geom_ids < 0) | (depth < 0) | (depth > self.config.far)] = np.inf

@@ -65,7 +65,9 @@ class GraspWorld:
         self.config = config or WorldConfig()
         profile = get_profile(robot)
         if not profile.embedded:
-            raise ValueError(f"the embedded world models the ur5 only; '{robot}' runs through ROS 2 and MoveIt")
+            raise ValueError(
+                f"the embedded world models the ur5 only; '{robot}' runs through ROS 2 and MoveIt"
+            )
         self.profile = profile
         self.gripper = GripperGeometry()
         self._home = np.array(profile.home_joints)
@@ -102,7 +104,10 @@ class GraspWorld:
             self.objects = [self._mesh_objects[i] for i in picks]
         spec = mujoco.MjSpec.from_string(arm_mjcf(self.gripper))
         table = spec.worldbody.add_geom(
-            name="table", type=mujoco.mjtGeom.mjGEOM_BOX, size=[0.5, 0.5, 0.02], pos=[0.5, 0, -0.02],
+            name="table",
+            type=mujoco.mjtGeom.mjGEOM_BOX,
+            size=[0.5, 0.5, 0.02],
+            pos=[0.5, 0, -0.02],
             rgba=[0.55, 0.45, 0.35, 1],
         )
         table.group = 0
@@ -121,7 +126,9 @@ class GraspWorld:
         self._arm_dof = np.array([self.model.joint(j).dofadr[0] for j in ARM_JOINTS])
         self._finger_qpos = np.array([self.model.joint(j).qposadr[0] for j in FINGER_JOINTS])
         self._arm_actuators = np.arange(len(ARM_JOINTS))
-        self._finger_actuators = np.array([self.model.actuator("left_finger").id, self.model.actuator("right_finger").id])
+        self._finger_actuators = np.array(
+            [self.model.actuator("left_finger").id, self.model.actuator("right_finger").id]
+        )
         self.camera = RayCastDepthCamera(self.model, CAMERA_SITE, cfg.camera)
         self._pinch_id = self.model.site(PINCH_SITE).id
         start = GripperPose(
@@ -138,7 +145,9 @@ class GraspWorld:
         self._closed = False
         mujoco.mj_forward(self.model, self.data)
         self._simulate(0.4)  # let the objects settle
-        self._rest_heights = {n: float(self.data.xpos[b][2]) for n, b in zip(names, self._object_body_ids, strict=True)}
+        self._rest_heights = {
+            n: float(self.data.xpos[b][2]) for n, b in zip(names, self._object_body_ids, strict=True)
+        }
         return names
 
     def _object_positions(self, objects: list[ObjectSpec]) -> list[tuple[float, float]]:
@@ -185,12 +194,14 @@ class GraspWorld:
         states = []
         for obj, body in zip(self.objects, self._object_body_ids, strict=True):
             rotation = self.data.xmat[body].reshape(3, 3)
-            states.append(ObjectState(
-                name=self.model.body(body).name,
-                position=self.data.xpos[body].copy(),
-                yaw=float(np.arctan2(rotation[1, 0], rotation[0, 0])),
-                height=obj.height,
-            ))
+            states.append(
+                ObjectState(
+                    name=self.model.body(body).name,
+                    position=self.data.xpos[body].copy(),
+                    yaw=float(np.arctan2(rotation[1, 0], rotation[0, 0])),
+                    height=obj.height,
+                )
+            )
         return states
 
     # ---------------------------------------------------------------- motion
@@ -221,7 +232,9 @@ class GraspWorld:
         delta = motion_between(start, goal)
         distance = float(np.linalg.norm(delta[:3]))
         n_waypoints = max(1, math.ceil(max(distance / WAYPOINT_SPACING, abs(delta[3]) / 0.3)))
-        duration = max(distance / self.config.linear_speed, abs(delta[3]) / self.config.angular_speed) / speed_scale
+        duration = (
+            max(distance / self.config.linear_speed, abs(delta[3]) / self.config.angular_speed) / speed_scale
+        )
         joints = self.data.qpos[self._arm_qpos].copy()
         for i in range(1, n_waypoints + 1):
             waypoint = apply_motion(start, delta * (i / n_waypoints))
@@ -283,7 +296,9 @@ class GraspWorld:
         """Move the object nearest the gripper by a random horizontal distance; returns its name."""
         pose = self.gripper_pose()
         states = self.object_states()
-        nearest = min(range(len(states)), key=lambda i: np.hypot(*(states[i].position[:2] - pose.position[:2])))
+        nearest = min(
+            range(len(states)), key=lambda i: np.hypot(*(states[i].position[:2] - pose.position[:2]))
+        )
         body = self._object_body_ids[nearest]
         joint = self.model.body_jntadr[body]
         qpos_adr = self.model.jnt_qposadr[joint]
@@ -293,8 +308,12 @@ class GraspWorld:
         x = self.data.qpos[qpos_adr] + distance * math.cos(direction)
         y = self.data.qpos[qpos_adr + 1] + distance * math.sin(direction)
         margin = 0.03
-        self.data.qpos[qpos_adr] = float(np.clip(x, self.config.object_x_range[0] - margin, self.config.object_x_range[1] + margin))
-        self.data.qpos[qpos_adr + 1] = float(np.clip(y, self.config.object_y_range[0] - margin, self.config.object_y_range[1] + margin))
+        self.data.qpos[qpos_adr] = float(
+            np.clip(x, self.config.object_x_range[0] - margin, self.config.object_x_range[1] + margin)
+        )
+        self.data.qpos[qpos_adr + 1] = float(
+            np.clip(y, self.config.object_y_range[0] - margin, self.config.object_y_range[1] + margin)
+        )
         self.data.qpos[qpos_adr + 2] += 0.003
         self.data.qvel[dof_adr : dof_adr + 6] = 0.0
         mujoco.mj_forward(self.model, self.data)

@@ -1,0 +1,24 @@
+"""Wilson interval and latency summaries."""
+
+import pytest
+from grasp_bringup.episode_loop import EpisodeSummary
+from grasp_bringup.evaluation_stats import percentiles_ms, summarise, wilson_interval
+
+
+def test_wilson_interval_matches_known_values():
+    low, high = wilson_interval(90, 100)
+    assert low == pytest.approx(0.8256, abs=1e-3) and high == pytest.approx(0.9448, abs=1e-3)
+    assert wilson_interval(0, 10)[0] == 0.0 and wilson_interval(10, 10)[1] == 1.0
+    assert wilson_interval(0, 0) == (0.0, 1.0)
+
+
+def test_summarise_counts_successes_steps_and_latencies():
+    episodes = [
+        EpisodeSummary(0, 1, True, 3, "servo_close", "", ["a"], [0.010, 0.012, 0.011], [0.001, 0.002, 0.001]),
+        EpisodeSummary(1, 2, False, 5, "step_budget", "", ["b"], [0.020] * 5, [0.003] * 5),
+    ]
+    result = summarise(episodes)
+    assert result["successes"] == 1 and result["success_rate"] == 0.5
+    assert result["steps_mean"] == 4.0 and result["terminations"] == {"servo_close": 1, "step_budget": 1}
+    assert result["latency_ms"]["perception"]["count"] == 8
+    assert result["latency_ms"]["servo_step"]["p50"] == pytest.approx(percentiles_ms([0.023])["p50"], rel=0.2)

@@ -1,0 +1,232 @@
+"""``grasp_motion`` node: executes the servo's pose goals with MoveIt (moveit_py) and reports the gripper.
+
+Subscribes to ``/grasp/goal_pose`` (PoseStamped of the pinch point), ``/grasp/motion_command`` (a CLOSE closes
+the gripper once the descend goal of the same step has been executed) and ``/grasp/episode_start`` (opens
+the gripper); publishes ``/grasp/gripper_state`` at ``state_rate_hz`` from TF (``base_frame`` ->
+``pinch_frame``), stamped with the transform's stamp, i.e. the time the pose was valid. Goals that are too
+old, in another frame, not finite or outside the robot profile's workspace are refused and the arm does not
+move. The gripper is driven through a ``control_msgs/action/GripperCommand`` action client.
+
+MoveIt configuration: MoveItPy needs the robot description, semantic description, kinematics, planning
+pipelines and controllers as parameters of the node it creates (``moveit_node_name``). Either give a YAML
+mapping through ``moveit_config_file`` (passed as ``config_dict``), or let the launch file pass them as
+parameter files (MoveItPy reads ``--params-file`` from the command line); see docs/ros.md.
+
+Import-safe without ROS: rclpy, tf2_ros, moveit_py and the messages are imported when the node is built.
+"""
+
+from __future__ import annotations
+
+import threading
+from types import SimpleNamespace
+from typing import Any
+
+from grasp_servo.robot_profiles import get_profile
+from grasp_servo.ros import conversions as conv
+from grasp_servo.ros.motion_logic import CloseSequencer, goal_refusal, opening_from_position
+from grasp_servo.ros.moveit_calls import plan_and_execute
+from grasp_servo.ros.parameters import NS_PER_S, ROBOT_SPEC, declare_parameters, motion_specs, workspace_from
+from grasp_servo.ros.rclpy_guard import Node, require_rclpy
+from grasp_servo.ros.topics import TOPIC_EPISODE_START, TOPIC_GOAL_POSE, TOPIC_GRIPPER_STATE, TOPIC_MOTION_COMMAND
+
+NODE_NAME = "grasp_motion"
+
+
+def create_moveit(values: dict[str, Any]) -> Any:
+    """A MoveItPy instance configured from ``moveit_config_file`` or from the launch's parameter files."""
+    from moveit.planning import MoveItPy
+
+    name = str(values["moveit_node_name"])
+    config_file = str(values["moveit_config_file"])
+    if not config_file:
+        return MoveItPy(node_name=name)
+    import yaml
+
+    with open(config_file, encoding="utf-8") as stream:
+        config = yaml.safe_load(stream)
+    if not isinstance(config, dict):
+        raise ValueError(f"moveit_config_file {config_file} must hold a YAML mapping of moveit_py parameters")
+    return MoveItPy(node_name=name, config_dict=config)
+
+
+def wait_future(future: Any, timeout_s: float) -> Any:
+    """The result of an rclpy future completed by another executor thread, or None after ``timeout_s``."""
+    done = threading.Event()
+    future.add_done_callback(lambda _: done.set())
+    if not done.wait(timeout_s):
+        return None
+    return future.result()
+
+
+class MotionNode(Node):  # type: ignore[misc,valid-type]
+    """Thin adapter: goal checks and close sequencing come from ``motion_logic``; ``moveit`` may be injected."""
+
+    def __init__(self, moveit: Any = None, **node_kwargs: Any) -> None:
+        require_rclpy()
+        super().__init__(NODE_NAME, **node_kwargs)
+        from control_msgs.action import GripperCommand
+        from geometry_msgs.msg import PoseStamped
+        from rclpy.action import ActionClient
+        from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
+        from rclpy.qos import QoSProfile, ReliabilityPolicy
+        from tf2_ros.buffer import Buffer
+        from tf2_ros.transform_listener import TransformListener
+
+        from grasp_interfaces.msg import EpisodeStart, GripperState, MotionCommand
+
+        self._msg = SimpleNamespace(GripperState=GripperState, GripperCommand=GripperCommand)
+        robot = declare_parameters(self, [ROBOT_SPEC])["robot"]
+        self.profile = get_profile(str(robot))
+        values = declare_parameters(self, motion_specs(self.profile)[1:])
+        self.values = values
+        self.base_frame = str(values["base_frame"])
+        self.pinch_frame = str(values["pinch_frame"])
+        self.pose_link = str(values["pose_link"])
+        self.planning_group = str(values["planning_group"])
+        self.workspace = workspace_from(values["workspace"])
+        self.max_goal_age_ns = round(float(values["max_goal_age_s"]) * NS_PER_S)
+        self.sequencer = CloseSequencer()
+        self._opening = float(values["max_opening"])
+        self._closed = False
+        self._episode_id = 0
+        self._last_state_stamp: int | None = None
+
+        self.moveit = moveit if moveit is not None else create_moveit(values)
+        self.arm = self.moveit.get_planning_component(self.planning_group)
+
+        # Goals, commands and episode starts run one at a time and in order; TF, the state timer and the
+        # gripper action's responses run beside them (MultiThreadedExecutor), so states keep flowing while
+        # the arm moves.
+        motion_group = MutuallyExclusiveCallbackGroup()
+        state_group = MutuallyExclusiveCallbackGroup()
+        self.tf_buffer = Buffer()
+        self.tf_listener = TransformListener(self.tf_buffer, self)
+        self.gripper = ActionClient(self, GripperCommand, str(values["gripper_action"]))
+        reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+        latest_goal = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
+        self.state_pub = self.create_publisher(GripperState, TOPIC_GRIPPER_STATE, reliable)
+        self.create_subscription(
+            PoseStamped, TOPIC_GOAL_POSE, self.on_goal, latest_goal, callback_group=motion_group
+        )
+        self.create_subscription(
+            MotionCommand, TOPIC_MOTION_COMMAND, self.on_command, reliable, callback_group=motion_group
+        )
+        self.create_subscription(
+            EpisodeStart, TOPIC_EPISODE_START, self.on_episode_start, reliable, callback_group=motion_group
+        )
+        self.create_timer(1.0 / float(values["state_rate_hz"]), self.publish_state, callback_group=state_group)
+        self.get_logger().info(
+            f"motion ready: robot {self.profile.name}, group {self.planning_group}, goals for {self.pose_link}, "
+            f"gripper state {self.base_frame} -> {self.pinch_frame}"
+        )
+
+    def now_ns(self) -> int:
+        return int(self.get_clock().now().nanoseconds)
+
+    def on_goal(self, msg: Any) -> None:
+        stamp, frame_id, pose, finite = conv.pose_stamped_goal(msg)
+        reason = goal_refusal(
+            stamp, frame_id, pose, finite, self.now_ns(), base_frame=self.base_frame, workspace=self.workspace,
+            max_age_ns=self.max_goal_age_ns, tolerance=float(self.values["workspace_tolerance"]),
+        )
+        if reason is None:
+            ok, what = plan_and_execute(self.moveit, self.arm, msg, self.pose_link, self.planning_group)
+            if ok:
+                if self.sequencer.goal_executed(stamp):
+                    self.command_gripper(close=True)
+                return
+            reason = what
+        self.get_logger().error(f"goal refused, the arm does not move: {reason}")
+        if self.sequencer.goal_failed(stamp):
+            self.get_logger().error("the CLOSE of that step is dropped: its descend goal was not executed")
+
+    def on_command(self, msg: Any) -> None:
+        if int(msg.command) != conv.COMMAND_CODES["close"]:
+            return
+        action = self.sequencer.close_requested(conv.stamp_ns(msg.header.stamp))
+        if action == "close":
+            self.command_gripper(close=True)
+        elif action == "refuse":
+            self.get_logger().error("CLOSE refused: the descend goal of that step was not executed")
+
+    def on_episode_start(self, msg: Any) -> None:
+        self.sequencer.reset()
+        self._episode_id = int(msg.episode_id)
+        self.command_gripper(close=False)
+
+    def command_gripper(self, close: bool) -> bool:
+        """Open or close the gripper through the GripperCommand action; False when it did not happen."""
+        timeout = float(self.values["gripper_timeout_s"])
+        what = "close" if close else "open"
+        if not self.gripper.wait_for_server(timeout_sec=timeout):
+            self.get_logger().error(f"gripper action {self.values['gripper_action']} not available; cannot {what}")
+            return False
+        goal = self._msg.GripperCommand.Goal()
+        key = "gripper_closed_position" if close else "gripper_open_position"
+        goal.command.position = float(self.values[key])
+        goal.command.max_effort = float(self.values["gripper_max_effort"])
+        handle = wait_future(self.gripper.send_goal_async(goal), timeout)
+        if handle is None or not handle.accepted:
+            self.get_logger().error(f"gripper {what} goal was not accepted")
+            return False
+        result = wait_future(handle.get_result_async(), timeout)
+        self._closed = close
+        position = goal.command.position
+        if result is None:
+            self.get_logger().warning(f"gripper {what} did not finish within {timeout:.1f} s")
+        else:
+            position = float(result.result.position)
+        self._opening = opening_from_position(
+            position, float(self.values["gripper_open_position"]),
+            float(self.values["gripper_closed_position"]), float(self.values["max_opening"]),
+        )
+        return True
+
+    def publish_state(self) -> None:
+        from rclpy.time import Time
+        from tf2_ros import TransformException
+
+        try:
+            transform = self.tf_buffer.lookup_transform(self.base_frame, self.pinch_frame, Time())
+        except TransformException as exc:
+            self.get_logger().warning(f"no gripper pose from TF: {exc}", throttle_duration_sec=2.0)
+            return
+        stamp, pose = conv.pose_from_transform(transform)
+        if stamp == self._last_state_stamp:
+            return  # TF has not moved on; the servo pairs frames by stamp, repeats add nothing
+        self._last_state_stamp = stamp
+        sample = conv.GripperSample(pose, self._opening, self._closed)
+        self.state_pub.publish(conv.fill_gripper_state(
+            self._msg.GripperState(), stamp, self.base_frame, sample, episode_id=self._episode_id
+        ))
+
+    def shutdown_moveit(self) -> None:
+        shutdown = getattr(self.moveit, "shutdown", None)
+        if callable(shutdown):
+            shutdown()
+
+
+def main(args: list[str] | None = None) -> None:
+    """``ros2 run grasp_servo moveit_motion_node``."""
+    require_rclpy()
+    import rclpy
+    from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+
+    rclpy.init(args=args)
+    node = None
+    try:
+        node = MotionNode()
+        executor = MultiThreadedExecutor(num_threads=4)
+        executor.add_node(node)
+        executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        if node is not None:
+            node.shutdown_moveit()
+            node.destroy_node()
+        rclpy.try_shutdown()
+
+
+if __name__ == "__main__":
+    main()
