@@ -133,13 +133,19 @@ def motion_command_msg(typestore: Typestore, step: StepRecord) -> Any:
     )
 
 
-def step_record(image: Any, state: Any, command: Any) -> StepRecord:
-    """StepRecord from the Image, GripperState and MotionCommand that share one stamp."""
+def command_and_motion(command: Any) -> tuple[Command, np.ndarray]:
+    """The kind and the motion (dx, dy, dz, dyaw) of a grasp_interfaces/MotionCommand; ValueError if unknown."""
     try:
         kind = Command(int(command.command))
     except ValueError:
         raise ValueError(f"unknown motion command value {command.command}") from None
-    translation = command.translation
+    t = command.translation
+    return kind, np.array([t.x, t.y, t.z, command.rotation], dtype=np.float64)
+
+
+def step_record(image: Any, state: Any, command: Any) -> StepRecord:
+    """StepRecord from the Image, GripperState and MotionCommand that share one stamp."""
+    kind, motion = command_and_motion(command)
     return StepRecord(
         episode_id=int(state.episode_id),
         step=int(state.step),
@@ -149,7 +155,7 @@ def step_record(image: Any, state: Any, command: Any) -> StepRecord:
         opening=float(state.opening),
         closed=bool(state.closed),
         command=kind,
-        motion=np.array([translation.x, translation.y, translation.z, command.rotation], dtype=np.float64),
+        motion=motion,
         predicted_success=float(command.predicted_success),
         close_score=float(command.close_score),
         camera_frame=str(image.header.frame_id),

@@ -6,26 +6,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from grasp_servo.ros.conversions import stamp_ns
 
-from grasp_datacollect.episode import Command
+from grasp_datacollect.bag_convert import command_and_motion
 from grasp_datacollect.step_assembler import CommandSample
 
 
 def command_sample(msg: Any) -> CommandSample:
     """CommandSample of a grasp_interfaces/MotionCommand; ValueError for an unknown command value."""
-    try:
-        kind = Command(int(msg.command))
-    except ValueError:
-        raise ValueError(f"unknown motion command value {msg.command}") from None
-    t = msg.translation
+    kind, motion = command_and_motion(msg)
     return CommandSample(
         stamp_ns=stamp_ns(msg.header.stamp),
         episode_id=int(msg.episode_id),
         step=int(msg.step),
         command=kind,
-        motion=np.array([t.x, t.y, t.z, msg.rotation], dtype=np.float64),
+        motion=motion,
         predicted_success=float(msg.predicted_success),
         close_score=float(msg.close_score),
     )
