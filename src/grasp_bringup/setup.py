@@ -17,7 +17,7 @@ setup(
         ("share/" + PACKAGE_NAME + "/config", glob("config/*.yaml")),
         ("share/" + PACKAGE_NAME + "/config/robots", glob("config/robots/*.yaml")),
     ],
-    install_requires=['numpy', 'tqdm', 'matplotlib'],
+    install_requires=["numpy", "tqdm", "matplotlib"],
     package_data={PACKAGE_NAME: ["models/*.onnx", "models/*.md", "models/*.json"]},
     entry_points={
         "console_scripts": [

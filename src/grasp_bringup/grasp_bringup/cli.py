@@ -26,9 +26,7 @@ def _add_world_options(parser: argparse.ArgumentParser, default_objects: str) ->
         help="'train', 'heldout' (procedural objects) or a folder of OBJ/STL meshes in metres "
         f"(default: {default_objects})",
     )
-    parser.add_argument(
-        "--camera-px", type=int, default=64, help="wrist depth camera resolution, 16-472 (default 64)"
-    )
+    parser.add_argument("--camera-px", type=int, default=64, help="wrist depth camera resolution, 16-472 (default 64)")
     parser.add_argument(
         "--disturbance",
         action="store_true",
@@ -53,9 +51,7 @@ def _add_world_options(parser: argparse.ArgumentParser, default_objects: str) ->
 
 
 def _add_cem_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--cem-samples", type=int, default=64, help="CEM samples per iteration N (default 64)"
-    )
+    parser.add_argument("--cem-samples", type=int, default=64, help="CEM samples per iteration N (default 64)")
     parser.add_argument("--cem-elites", type=int, default=6, help="CEM elites M (default 6)")
     parser.add_argument("--cem-iterations", type=int, default=3, help="CEM iterations (default 3)")
 
@@ -83,9 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    demo = sub.add_parser(
-        "demo", help="the main job: a short closed- vs open-loop evaluation with the shipped model"
-    )
+    demo = sub.add_parser("demo", help="the main job: a short closed- vs open-loop evaluation with the shipped model")
     demo.add_argument("--model", default=str(DEFAULT_MODEL), help="ONNX model (default: the shipped one)")
     demo.add_argument("--episodes", type=int, default=40, help="episodes per condition (default 40)")
     demo.add_argument("--out", type=Path, default=None, help="output folder (default runs/demo-<time>)")
@@ -108,19 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_cem_options(collect)
 
     train = sub.add_parser("train", help="train the grasp-success CNN on bags and export ONNX")
-    train.add_argument(
-        "--bags", type=Path, nargs="+", required=True, help="bag folders, or folders holding bags"
-    )
+    train.add_argument("--bags", type=Path, nargs="+", required=True, help="bag folders, or folders holding bags")
     train.add_argument("--out", type=Path, required=True, help="ONNX file to write")
     train.add_argument("--epochs", type=int, default=30, help="training epochs (default 30)")
-    train.add_argument(
-        "--rounds", type=int, default=1, help="collect -> train rounds behind these bags (provenance)"
-    )
+    train.add_argument("--rounds", type=int, default=1, help="collect -> train rounds behind these bags (provenance)")
     train.add_argument("--data-description", default="", help="free text for the model's provenance")
 
-    evaluate = sub.add_parser(
-        "evaluate", help="success rate, steps and latency; closed loop vs open-loop baseline"
-    )
+    evaluate = sub.add_parser("evaluate", help="success rate, steps and latency; closed loop vs open-loop baseline")
     evaluate.add_argument("--model", default=str(DEFAULT_MODEL), help="ONNX model (default: the shipped one)")
     evaluate.add_argument("--episodes", type=int, default=200, help="episodes per condition (default 200)")
     evaluate.add_argument("--out", type=Path, required=True, help="new output folder")
@@ -131,19 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     pipeline = sub.add_parser("pipeline", help="reproduce the shipped model: two rounds of collect -> train")
     pipeline.add_argument("--out", type=Path, required=True, help="new folder for bags, models and reports")
-    pipeline.add_argument(
-        "--round1-episodes", type=int, default=6000, help="scripted attempts (default 6000)"
-    )
-    pipeline.add_argument(
-        "--round2-episodes", type=int, default=4000, help="learned-policy attempts (default 4000)"
-    )
+    pipeline.add_argument("--round1-episodes", type=int, default=6000, help="scripted attempts (default 6000)")
+    pipeline.add_argument("--round2-episodes", type=int, default=4000, help="learned-policy attempts (default 4000)")
     pipeline.add_argument(
         "--random-fraction",
         type=float,
         default=0.25,
         help="share of round-1 attempts by the random policy, the rest biased (default 0.25)",
     )
-    pipeline.add_argument("--epochs", type=int, default=30, help="training epochs per round (default 30)")
+    pipeline.add_argument("--epochs", type=int, default=20, help="training epochs per round (default 20)")
     pipeline.add_argument("--workers", type=int, default=2, help="parallel worker processes (default 2)")
 
     info = sub.add_parser("bag-info", help="summarise bags: episodes, steps, successes, policies")
@@ -206,7 +190,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             args.epochs,
             args.workers,
         )
-        print(f"model card: {card}")
+        print(f"pipeline record: {card}")
     elif args.command == "bag-info":
         from grasp_datacollect.bag_reader import bag_summary
 

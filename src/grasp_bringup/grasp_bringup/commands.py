@@ -26,9 +26,7 @@ EVALUATION_SEED_BASE = 9_000_000
 def refuse_existing(path: Path) -> None:
     """Never overwrite recorded data."""
     if path.exists():
-        raise FileExistsError(
-            f"{path} already exists: choose a new output path (recorded data is never overwritten)"
-        )
+        raise FileExistsError(f"{path} already exists: choose a new output path (recorded data is never overwritten)")
 
 
 def run_episodes(
@@ -122,9 +120,7 @@ def evaluate(
         results[name] = summarise(summaries)
         steps[name] = [s.steps for s in summaries]
         results[name]["failures"] = [
-            {"seed": s.seed, "termination": s.termination, "detail": s.label_detail}
-            for s in summaries
-            if not s.success
+            {"seed": s.seed, "termination": s.termination, "detail": s.label_detail} for s in summaries if not s.success
         ][:50]
     report = {
         "model": settings.model,

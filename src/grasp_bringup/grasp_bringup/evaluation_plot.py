@@ -10,9 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 
-def plot_evaluation(
-    results: dict[str, dict], per_episode_steps: dict[str, list[int]], path: Path, title: str
-) -> None:
+def plot_evaluation(results: dict[str, dict], per_episode_steps: dict[str, list[int]], path: Path, title: str) -> None:
     """Write the plot. ``results`` maps a condition name to its ``summarise`` output."""
     names = list(results)
     figure, (ax_success, ax_steps, ax_latency) = plt.subplots(1, 3, figsize=(15, 4.5))
@@ -40,9 +38,7 @@ def plot_evaluation(
         p95 = [results[n]["latency_ms"][part]["p95"] for n in closed]
         xs = [i + offset * 0.35 for i in range(len(closed))]
         ax_latency.bar(xs, p50, width=0.35, label=f"{part} p50")
-        ax_latency.scatter(
-            xs, p95, marker="_", s=300, color="black", label=f"{part} p95" if offset == 0 else None
-        )
+        ax_latency.scatter(xs, p95, marker="_", s=300, color="black", label=f"{part} p95" if offset == 0 else None)
     ax_latency.axhline(33, color="red", linestyle="--", label="camera rate (33 ms)")
     ax_latency.set_xticks([i + 0.175 for i in range(len(closed))], closed, rotation=20)
     ax_latency.set_ylabel("ms per servo step")

@@ -39,9 +39,7 @@ class RunSettings:
 
     def __post_init__(self) -> None:
         if self.controller not in CONTROLLER_NAMES:
-            raise ValueError(
-                f"unknown controller '{self.controller}': choose one of {', '.join(CONTROLLER_NAMES)}"
-            )
+            raise ValueError(f"unknown controller '{self.controller}': choose one of {', '.join(CONTROLLER_NAMES)}")
         if self.controller in ("learned", "cem", "open_loop") and not self.model:
             raise ValueError(f"controller '{self.controller}' needs a model (--model path/to/model.onnx)")
         if self.model and not Path(self.model).is_file():

@@ -39,9 +39,7 @@ def _frames(count: int, seed: int = 0) -> list[tuple[np.ndarray, object]]:
     return frames[:count]
 
 
-def benchmark_servo_step(
-    model: str, steps: int, threads: int, samples: int, elites: int, iterations: int
-) -> dict:
+def benchmark_servo_step(model: str, steps: int, threads: int, samples: int, elites: int, iterations: int) -> dict:
     """Time ``steps`` servo decisions; returns p50 / p95 of total, perception and optimisation in ms."""
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     from grasp_perception.scorer import OnnxGraspScorer

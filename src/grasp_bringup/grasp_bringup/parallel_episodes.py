@@ -77,9 +77,7 @@ def run_parallel(
         chunk = tuple(seeds[k::workers])
         ids = tuple(range(k, len(seeds), workers))
         bag = str(bag_dir / f"worker_{k}") if bag_dir else None
-        process = context.Process(
-            target=_worker, args=(WorkerJob(settings, chunk, ids, bag), queue), daemon=True
-        )
+        process = context.Process(target=_worker, args=(WorkerJob(settings, chunk, ids, bag), queue), daemon=True)
         process.start()
         processes.append(process)
     running = workers

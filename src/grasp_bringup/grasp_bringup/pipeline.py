@@ -1,8 +1,9 @@
-"""Reproduces the shipped model: round 1 scripted data -> model 1 -> round 2 learned-policy data -> model 2.
+"""Reproduces the shipped model: round 1 scripted data -> model 1 -> learned-policy data -> model 2 -> ...
 
-As in seeds 000 and 004, the first data come from a random / biased policy and the second round from the
-learned policy with exploration; the final model trains on both rounds. Everything lands under one folder,
-with a JSON record of every stage.
+As in seeds 000 and 004, the first data come from a random / biased policy and every later round from the
+previous round's model driving the CEM servo with exploration; each model trains on all rounds so far. Every
+stage writes its record to ``pipeline.json``; with ``resume`` a stage whose output already exists (from an
+interrupted run with the same arguments) is kept instead of redone.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import shlex
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from grasp_bringup import commands
@@ -18,75 +20,87 @@ from grasp_bringup.factory import RunSettings
 
 
 def run_pipeline(
-    out: Path, round1_episodes: int, round2_episodes: int, random_fraction: float, epochs: int, workers: int
+    out: Path,
+    round1_episodes: int,
+    later_round_episodes: int,
+    random_fraction: float,
+    epochs: int,
+    workers: int,
+    rounds: int = 2,
+    resume: bool = False,
 ) -> Path:
-    """Run both rounds; returns the path of the pipeline record (pipeline.json)."""
+    """Run ``rounds`` collect -> train rounds; returns the path of the pipeline record (pipeline.json)."""
     if not 0 <= random_fraction <= 1:
         raise ValueError(f"random fraction must be between 0 and 1, got {random_fraction}")
-    commands.refuse_existing(out)
-    out.mkdir(parents=True)
+    if rounds < 1:
+        raise ValueError(f"rounds must be >= 1, got {rounds}")
+    record_path = out / "pipeline.json"
+    previous: dict[str, dict] = {}
+    if resume and record_path.is_file():
+        previous = {s["stage"]: s for s in json.loads(record_path.read_text())["stages"]}
+    elif out.exists():
+        commands.refuse_existing(out)
+    out.mkdir(parents=True, exist_ok=True)
     record: dict = {"command": shlex.join(sys.argv), "stages": []}
     began = time.monotonic()
 
-    def stage(name: str, result: dict) -> None:
-        record["stages"].append({"stage": name, "elapsed_s": time.monotonic() - began, **result})
-        (out / "pipeline.json").write_text(json.dumps(record, indent=2, default=str))
+    def stage(name: str, run: Callable[[], dict]) -> None:
+        result = previous[name] if name in previous else {**run(), "elapsed_s": time.monotonic() - began}
+        record["stages"].append({**result, "stage": name})
+        record_path.write_text(json.dumps(record, indent=2, default=str))
 
     n_random = round(round1_episodes * random_fraction)
-    round1 = out / "round1"
+    n_biased = round1_episodes - n_random
     if n_random:
         stage(
             "collect random",
-            commands.collect(
-                RunSettings(controller="random"), n_random, round1 / "random", workers, seed_offset=0
+            lambda: commands.collect(
+                RunSettings(controller="random"), n_random, out / "round1" / "random", workers, seed_offset=0
             ),
         )
     stage(
         "collect biased",
-        commands.collect(
-            RunSettings(controller="biased"),
-            round1_episodes - n_random,
-            round1 / "biased",
-            workers,
-            seed_offset=n_random,
+        lambda: commands.collect(
+            RunSettings(controller="biased"), n_biased, out / "round1" / "biased", workers, seed_offset=n_random
         ),
     )
-    model1 = out / "model_round1.onnx"
+    description = f"round 1: {n_random} random + {n_biased} biased attempts"
+    model = out / ("model_round1.onnx" if rounds > 1 else "grasp_success.onnx")
+    data = [out / "round1"]
     stage(
         "train round 1",
-        commands.train(
-            [round1],
-            model1,
-            epochs,
-            rounds=1,
-            data_description=f"round 1: {n_random} random + {round1_episodes - n_random} biased attempts on "
-            "procedural training objects",
+        lambda: commands.train(
+            list(data), model, epochs, rounds=1, data_description=description + "; procedural training objects"
         ),
     )
-    round2 = out / "round2"
-    stage(
-        "collect learned",
-        commands.collect(
-            RunSettings(controller="learned", model=str(model1)),
-            round2_episodes,
-            round2 / "learned",
-            workers,
-            seed_offset=round1_episodes,
-        ),
-    )
-    model2 = out / "grasp_success.onnx"
-    stage(
-        "train round 2",
-        commands.train(
-            [round1, round2],
-            model2,
-            epochs,
-            rounds=2,
-            data_description=(
-                f"round 1: {n_random} random + {round1_episodes - n_random} biased attempts; round 2: "
-                f"{round2_episodes} attempts by the round-1 model's CEM servo with exploration; "
-                "procedural training objects"
+    for round_index in range(2, rounds + 1):
+        round_dir = out / f"round{round_index}"
+        seed_offset = round1_episodes + (round_index - 2) * later_round_episodes
+        collector = model
+        stage(
+            f"collect learned round {round_index}" if round_index > 2 else "collect learned",
+            lambda collector=collector, round_dir=round_dir, seed_offset=seed_offset: commands.collect(
+                RunSettings(controller="learned", model=str(collector)),
+                later_round_episodes,
+                round_dir / "learned",
+                workers,
+                seed_offset=seed_offset,
             ),
-        ),
-    )
-    return out / "pipeline.json"
+        )
+        data.append(round_dir)
+        description += (
+            f"; round {round_index}: {later_round_episodes} attempts by the round-{round_index - 1} "
+            "model's CEM servo with exploration (learned policy)"
+        )
+        model = out / ("grasp_success.onnx" if round_index == rounds else f"model_round{round_index}.onnx")
+        stage(
+            f"train round {round_index}",
+            lambda model=model, round_index=round_index, description=description: commands.train(
+                list(data),
+                model,
+                epochs,
+                rounds=round_index,
+                data_description=description + "; procedural training objects",
+            ),
+        )
+    return record_path

@@ -26,20 +26,31 @@ def launch_setup(context, *args, **kwargs):
         overrides["bag_path"] = bag_path
     return [
         Node(
-            package="grasp_datacollect", executable="collector_node", output="screen", emulate_tty=True,
+            package="grasp_datacollect",
+            executable="collector_node",
+            output="screen",
+            emulate_tty=True,
             parameters=[params_file, overrides],
         )
     ]
 
 
 def generate_launch_description():
-    return LaunchDescription([
-        DeclareLaunchArgument("bag_path", default_value="",
-                              description="new bag folder (must not exist); empty = grasp_bags/episodes_<time>"),
-        DeclareLaunchArgument("params_file",
-                              default_value=PathJoinSubstitution([FindPackageShare(PACKAGE), "config", "servo.yaml"]),
-                              description="parameter file (its grasp_collector section is used)"),
-        DeclareLaunchArgument("use_sim_time", default_value="false",
-                              description="use /clock (Gazebo) instead of the wall clock"),
-        OpaqueFunction(function=launch_setup),
-    ])
+    return LaunchDescription(
+        [
+            DeclareLaunchArgument(
+                "bag_path",
+                default_value="",
+                description="new bag folder (must not exist); empty = grasp_bags/episodes_<time>",
+            ),
+            DeclareLaunchArgument(
+                "params_file",
+                default_value=PathJoinSubstitution([FindPackageShare(PACKAGE), "config", "servo.yaml"]),
+                description="parameter file (its grasp_collector section is used)",
+            ),
+            DeclareLaunchArgument(
+                "use_sim_time", default_value="false", description="use /clock (Gazebo) instead of the wall clock"
+            ),
+            OpaqueFunction(function=launch_setup),
+        ]
+    )

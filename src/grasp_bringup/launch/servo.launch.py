@@ -52,7 +52,10 @@ def launch_setup(context, *args, **kwargs):
         servo_overrides["model_path"] = model
     nodes = [
         Node(
-            package="grasp_servo", executable="servo_node", output="screen", emulate_tty=True,
+            package="grasp_servo",
+            executable="servo_node",
+            output="screen",
+            emulate_tty=True,
             parameters=[params_file, robot_file, servo_overrides],
         )
     ]
@@ -60,40 +63,70 @@ def launch_setup(context, *args, **kwargs):
         # No `name=` here: a node-name remap would also rename the node MoveItPy creates in this process.
         # The moveit_py file goes first: older moveit_py releases read only the first --params-file.
         moveit_files = [moveit_params_file] if moveit_params_file else []
-        nodes.append(Node(
-            package="grasp_servo", executable="moveit_motion_node", output="screen", emulate_tty=True,
-            parameters=[*moveit_files, params_file, robot_file, {**sim_time, "robot": robot}],
-        ))
+        nodes.append(
+            Node(
+                package="grasp_servo",
+                executable="moveit_motion_node",
+                output="screen",
+                emulate_tty=True,
+                parameters=[*moveit_files, params_file, robot_file, {**sim_time, "robot": robot}],
+            )
+        )
     if _flag(context, "record"):
         collector_overrides = dict(sim_time)
         if bag_path:
             collector_overrides["bag_path"] = bag_path
-        nodes.append(Node(
-            package="grasp_datacollect", executable="collector_node", output="screen", emulate_tty=True,
-            parameters=[params_file, collector_overrides],
-        ))
+        nodes.append(
+            Node(
+                package="grasp_datacollect",
+                executable="collector_node",
+                output="screen",
+                emulate_tty=True,
+                parameters=[params_file, collector_overrides],
+            )
+        )
     return nodes
 
 
 def generate_launch_description():
     config = PathJoinSubstitution([FindPackageShare(PACKAGE), "config"])
-    return LaunchDescription([
-        DeclareLaunchArgument("robot", default_value="ur5", choices=list(ROBOTS),
-                              description="robot profile: frames, planning group, workspace, gripper"),
-        DeclareLaunchArgument("model", default_value="",
-                              description="ONNX scoring model; empty = the model shipped with grasp_bringup"),
-        DeclareLaunchArgument("use_sim_time", default_value="false",
-                              description="use /clock (Gazebo) instead of the wall clock"),
-        DeclareLaunchArgument("record", default_value="false",
-                              description="also start grasp_collector and record episodes to a bag"),
-        DeclareLaunchArgument("bag_path", default_value="",
-                              description="new bag folder for record:=true; empty = grasp_bags/episodes_<time>"),
-        DeclareLaunchArgument("params_file", default_value=PathJoinSubstitution([config, "servo.yaml"]),
-                              description="parameter file of the grasp nodes"),
-        DeclareLaunchArgument("moveit_params_file",
-                              default_value=PathJoinSubstitution([config, "moveit_py.yaml"]),
-                              description="moveit_py parameter file for grasp_motion (empty = none)"),
-        DeclareLaunchArgument("motion", default_value="true",
-                              description="start grasp_motion (false: bring your own motion node)"),
-        OpaqueFunction(function=launch_setup),
-    ])
+    return LaunchDescription(
+        [
+            DeclareLaunchArgument(
+                "robot",
+                default_value="ur5",
+                choices=list(ROBOTS),
+                description="robot profile: frames, planning group, workspace, gripper",
+            ),
+            DeclareLaunchArgument(
+                "model",
+                default_value="",
+                description="ONNX scoring model; empty = the model shipped with grasp_bringup",
+            ),
+            DeclareLaunchArgument(
+                "use_sim_time", default_value="false", description="use /clock (Gazebo) instead of the wall clock"
+            ),
+            DeclareLaunchArgument(
+                "record", default_value="false", description="also start grasp_collector and record episodes to a bag"
+            ),
+            DeclareLaunchArgument(
+                "bag_path",
+                default_value="",
+                description="new bag folder for record:=true; empty = grasp_bags/episodes_<time>",
+            ),
+            DeclareLaunchArgument(
+                "params_file",
+                default_value=PathJoinSubstitution([config, "servo.yaml"]),
+                description="parameter file of the grasp nodes",
+            ),
+            DeclareLaunchArgument(
+                "moveit_params_file",
+                default_value=PathJoinSubstitution([config, "moveit_py.yaml"]),
+                description="moveit_py parameter file for grasp_motion (empty = none)",
+            ),
+            DeclareLaunchArgument(
+                "motion", default_value="true", description="start grasp_motion (false: bring your own motion node)"
+            ),
+            OpaqueFunction(function=launch_setup),
+        ]
+    )

@@ -85,8 +85,10 @@ def stub_modules() -> dict[str, types.ModuleType]:
     contents = {
         "launch": {"LaunchDescription": LaunchDescription},
         "launch.actions": {"DeclareLaunchArgument": DeclareLaunchArgument, "OpaqueFunction": OpaqueFunction},
-        "launch.substitutions": {"LaunchConfiguration": LaunchConfiguration,
-                                 "PathJoinSubstitution": PathJoinSubstitution},
+        "launch.substitutions": {
+            "LaunchConfiguration": LaunchConfiguration,
+            "PathJoinSubstitution": PathJoinSubstitution,
+        },
         "launch_ros": {},
         "launch_ros.actions": {"Node": Node},
         "launch_ros.substitutions": {"FindPackageShare": FindPackageShare},

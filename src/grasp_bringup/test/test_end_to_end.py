@@ -18,9 +18,7 @@ def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp("e2e")
     report = commands.collect(RunSettings(controller="biased", max_objects=2), 12, root / "bags", workers=2)
     model = root / "model.onnx"
-    summary = commands.train(
-        [root / "bags"], model, epochs=1, rounds=1, data_description="test", progress=False
-    )
+    summary = commands.train([root / "bags"], model, epochs=1, rounds=1, data_description="test", progress=False)
     return root, report, model, summary
 
 
@@ -46,18 +44,14 @@ def test_trained_model_drives_closed_and_open_loop_evaluation(trained):
     assert report["results"]["closed_loop"]["latency_ms"]["perception"]["count"] >= 3
     assert (root / "eval" / "evaluation.png").stat().st_size > 10_000
     saved = json.loads((root / "eval" / "summary.json").read_text())
-    assert (
-        saved["results"]["closed_loop"]["success_ci95"][0] <= saved["results"]["closed_loop"]["success_rate"]
-    )
+    assert saved["results"]["closed_loop"]["success_ci95"][0] <= saved["results"]["closed_loop"]["success_rate"]
     episodes = list(read_episodes(root / "eval" / "bags_closed_loop" / "worker_0"))
     assert len(episodes) == 3 and episodes[0].info.policy == "cem"
 
 
 def test_cli_refuses_bad_input_with_clear_errors(tmp_path):
     def grasp(*args):
-        return subprocess.run(
-            [sys.executable, "-m", "grasp_bringup.cli", *args], capture_output=True, text=True
-        )
+        return subprocess.run([sys.executable, "-m", "grasp_bringup.cli", *args], capture_output=True, text=True)
 
     missing = grasp("evaluate", "--model", str(tmp_path / "nope.onnx"), "--out", str(tmp_path / "o"))
     assert missing.returncode == 2 and "model file not found" in missing.stderr

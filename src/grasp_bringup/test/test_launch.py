@@ -52,9 +52,7 @@ def test_servo_launch_resolves_nodes_for_every_robot() -> None:
         context = launch.LaunchContext()
         description = module.generate_launch_description()
         for argument in description.get_launch_arguments():
-            context.launch_configurations[argument.name] = perform_substitutions(
-                context, argument.default_value
-            )
+            context.launch_configurations[argument.name] = perform_substitutions(context, argument.default_value)
         context.launch_configurations.update({"robot": robot, "record": "true"})
         nodes = module.launch_setup(context)
         assert len(nodes) == 3 and all(isinstance(node, Node) for node in nodes)

@@ -51,7 +51,8 @@ def test_servo_launch_arguments(launch_files: dict[str, ModuleType]) -> None:
 def test_default_launch_starts_servo_and_motion(launch_files: dict[str, ModuleType]) -> None:
     nodes, _ = run(launch_files["servo.launch.py"])
     assert [(n.kwargs["package"], n.kwargs["executable"]) for n in nodes] == [
-        ("grasp_servo", "servo_node"), ("grasp_servo", "moveit_motion_node"),
+        ("grasp_servo", "servo_node"),
+        ("grasp_servo", "moveit_motion_node"),
     ]
     servo_files, servo_overrides = params(nodes[0])
     assert [Path(f).name for f in servo_files] == ["servo.yaml", "ur5.yaml"]
@@ -63,8 +64,15 @@ def test_default_launch_starts_servo_and_motion(launch_files: dict[str, ModuleTy
 
 
 def test_record_robot_model_and_sim_time(launch_files: dict[str, ModuleType]) -> None:
-    nodes, _ = run(launch_files["servo.launch.py"], robot="jaco", record="true", bag_path="/tmp/bags/run_1",
-                   model="/models/m.onnx", use_sim_time="true", motion="false")
+    nodes, _ = run(
+        launch_files["servo.launch.py"],
+        robot="jaco",
+        record="true",
+        bag_path="/tmp/bags/run_1",
+        model="/models/m.onnx",
+        use_sim_time="true",
+        motion="false",
+    )
     assert [n.kwargs["executable"] for n in nodes] == ["servo_node", "collector_node"]
     servo_files, servo_overrides = params(nodes[0])
     assert Path(servo_files[1]).name == "jaco.yaml"

@@ -13,8 +13,22 @@ PACKAGES = sorted(p.parent.name for p in SRC.glob("*/package.xml"))
 DEPEND_TAGS = ("depend", "build_depend", "exec_depend", "buildtool_depend", "test_depend", "build_export_depend")
 # Python import name -> ROS package key, where they differ.
 IMPORT_TO_KEY = {"tf2_ros": "tf2_ros_py", "moveit": "moveit_py", "yaml": "python3-yaml"}
-ROS_IMPORTS = {"rclpy", "rcl_interfaces", "sensor_msgs", "geometry_msgs", "std_srvs", "std_msgs", "control_msgs",
-               "tf2_ros", "moveit", "builtin_interfaces", "launch", "launch_ros", "ament_index_python", "yaml"}
+ROS_IMPORTS = {
+    "rclpy",
+    "rcl_interfaces",
+    "sensor_msgs",
+    "geometry_msgs",
+    "std_srvs",
+    "std_msgs",
+    "control_msgs",
+    "tf2_ros",
+    "moveit",
+    "builtin_interfaces",
+    "launch",
+    "launch_ros",
+    "ament_index_python",
+    "yaml",
+}
 
 
 def manifest(package: str) -> ET.Element:

@@ -15,8 +15,21 @@ NODE_MODULES = {
     "grasp_servo.ros.moveit_motion_node": ("grasp_servo", "moveit_motion_node", "MotionNode"),
     "grasp_datacollect.ros.collector_node": ("grasp_datacollect", "collector_node", "CollectorNode"),
 }
-ROS_ONLY = ("rclpy", "tf2_ros", "moveit", "launch", "launch_ros", "sensor_msgs", "geometry_msgs", "std_srvs",
-            "control_msgs", "rcl_interfaces", "grasp_interfaces", "builtin_interfaces", "ament_index_python")
+ROS_ONLY = (
+    "rclpy",
+    "tf2_ros",
+    "moveit",
+    "launch",
+    "launch_ros",
+    "sensor_msgs",
+    "geometry_msgs",
+    "std_srvs",
+    "control_msgs",
+    "rcl_interfaces",
+    "grasp_interfaces",
+    "builtin_interfaces",
+    "ament_index_python",
+)
 
 
 def ros_available() -> bool:
@@ -44,8 +57,11 @@ def test_ros_imports_are_deferred(module_name: str) -> None:
     tree = ast.parse(path.read_text())
     for statement in tree.body:
         if isinstance(statement, ast.Import | ast.ImportFrom):
-            names = [statement.module or ""] if isinstance(statement, ast.ImportFrom) else [
-                alias.name for alias in statement.names]
+            names = (
+                [statement.module or ""]
+                if isinstance(statement, ast.ImportFrom)
+                else [alias.name for alias in statement.names]
+            )
             assert not any(name.split(".")[0] in ROS_ONLY for name in names), f"{module_name}: {names}"
 
 
