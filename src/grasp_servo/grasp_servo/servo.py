@@ -25,6 +25,10 @@ class ServoConfig:
     raise_ratio: float = 0.5  # raise the gripper when g(I, no motion) <= raise_ratio * g(I, v*)
     raise_height_range: tuple[float, float] = (0.04, 0.10)  # metres above the grasp height (seed 004)
     max_step_translation: float = 0.06  # metres executed per step at most
+    # Close only from at most this far above the grasp height. Higher up, a close verdict (no motion is as good
+    # as v*) moves one step straight down, i.e. executes the no-motion command itself, and decides again on the
+    # next frame: the descent stays closed loop instead of a blind drop.
+    close_height: float = 0.05
     step_budget: int = 20  # after this many steps the gripper closes anyway
 
     def __post_init__(self) -> None:
@@ -36,6 +40,8 @@ class ServoConfig:
             raise ValueError(f"max_step_translation must be > 0, got {self.max_step_translation}")
         if self.step_budget < 1:
             raise ValueError(f"step_budget must be >= 1, got {self.step_budget}")
+        if self.close_height < 0:
+            raise ValueError(f"close_height must be >= 0, got {self.close_height}")
 
 
 MOVE, CLOSE, RAISE = "move", "close", "raise"
@@ -50,7 +56,7 @@ class ServoDecision:
     best_motion: np.ndarray  # v*, projected to the grasp height
     best_score: float  # g(I, v*)
     close_score: float  # g(I, no motion)
-    reason: str  # servo_close / step_budget / raise / move
+    reason: str  # servo_close / step_budget / descend / raise / move
     perception_seconds: float
     optimisation_seconds: float
 
@@ -92,9 +98,13 @@ class CEMServo:
         best_score = max(result.score, 1e-9)
         ratio = close_score / best_score
         cfg = self.config
-        if ratio >= cfg.close_ratio or step + 1 >= cfg.step_budget:
-            command, motion = CLOSE, null
-            reason = "servo_close" if ratio >= cfg.close_ratio else "step_budget"
+        if step + 1 >= cfg.step_budget:
+            command, motion, reason = CLOSE, null, "step_budget"
+        elif ratio >= cfg.close_ratio and pose.z - self.grasp_height > cfg.close_height:
+            command, reason = MOVE, "descend"
+            motion = limit_translation(null, cfg.max_step_translation)
+        elif ratio >= cfg.close_ratio:
+            command, motion, reason = CLOSE, null, "servo_close"
         elif ratio <= cfg.raise_ratio:
             command, reason = RAISE, "raise"
             height = rng.uniform(*cfg.raise_height_range)

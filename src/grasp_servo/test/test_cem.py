@@ -60,9 +60,10 @@ def make_servo(**kwargs):
 
 def test_servo_closes_when_no_motion_is_nearly_as_good():
     servo = make_servo()
-    decision = servo.decide(START, lambda m: np.full(len(m), 0.8), 0, np.random.default_rng(0))
+    start = GripperPose(START.x, START.y, WORKSPACE.z_min + 0.04, START.yaw)
+    decision = servo.decide(start, lambda m: np.full(len(m), 0.8), 0, np.random.default_rng(0))
     assert decision.command == "close" and decision.reason == "servo_close"
-    np.testing.assert_allclose(decision.motion, [0, 0, WORKSPACE.z_min - START.z, 0])
+    np.testing.assert_allclose(decision.motion, [0, 0, -0.04, 0], atol=1e-12)
 
 
 def test_servo_raises_when_closing_now_is_much_worse():
@@ -105,3 +106,14 @@ def test_servo_config_validation():
         ServoConfig(close_ratio=0.4, raise_ratio=0.5)
     with pytest.raises(ValueError, match="unknown robot"):
         get_profile("kuka")
+
+
+def test_close_verdict_high_up_descends_one_step_and_closes_near_the_table():
+    servo = make_servo()
+    flat = lambda m: np.full(len(m), 0.8)  # noqa: E731 - no motion is as good as any
+    high = servo.decide(START, flat, 0, np.random.default_rng(0))
+    assert high.command == "move" and high.reason == "descend"
+    np.testing.assert_allclose(high.motion, [0, 0, -servo.config.max_step_translation, 0], atol=1e-12)
+    low_pose = GripperPose(START.x, START.y, WORKSPACE.z_min + 0.03, START.yaw)
+    low = servo.decide(low_pose, flat, 1, np.random.default_rng(0))
+    assert low.command == "close" and low.reason == "servo_close"
