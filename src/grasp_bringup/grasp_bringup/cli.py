@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from grasp_bringup.factory import CONTROLLER_NAMES, DEFAULT_MODEL, RunSettings
@@ -79,9 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    demo = sub.add_parser("demo", help="the main job: a short closed- vs open-loop evaluation with the shipped model")
+    demo = sub.add_parser(
+        "demo", help="the main job: closed vs open loop with the shipped model, on still and on disturbed objects"
+    )
     demo.add_argument("--model", default=str(DEFAULT_MODEL), help="ONNX model (default: the shipped one)")
-    demo.add_argument("--episodes", type=int, default=40, help="episodes per condition (default 40)")
+    demo.add_argument("--episodes", type=int, default=40, help="episodes per controller and condition (default 40)")
     demo.add_argument("--out", type=Path, default=None, help="output folder (default runs/demo-<time>)")
     _add_world_options(demo, "heldout")
     _add_cem_options(demo)
@@ -158,27 +161,28 @@ def _dispatch(args: argparse.Namespace) -> int:
     from grasp_bringup import commands, reports
 
     if args.command == "collect":
-        settings = _settings(args, args.policy, args.model)
-        from dataclasses import replace
-
-        settings = replace(settings, explore_probability=args.explore)
+        settings = replace(_settings(args, args.policy, args.model), explore_probability=args.explore)
         report = commands.collect(settings, args.episodes, args.out, args.workers, args.seed_offset)
         print(reports.collection_text(report))
     elif args.command == "train":
         summary = commands.train(args.bags, args.out, args.epochs, args.rounds, args.data_description)
         print(reports.training_text(summary))
-    elif args.command in ("evaluate", "demo"):
-        out = args.out or reports.default_run_dir("demo")
+    elif args.command == "evaluate":
         settings = _settings(args, "cem", args.model)
         report = commands.evaluate(
-            settings,
-            args.episodes,
-            out,
-            args.workers,
-            open_loop=not getattr(args, "no_open_loop", False),
-            record=not getattr(args, "no_bags", False),
+            settings, args.episodes, args.out, args.workers, open_loop=not args.no_open_loop, record=not args.no_bags
         )
-        print(reports.evaluation_text(report, out))
+        print(reports.evaluation_text(report, args.out))
+    elif args.command == "demo":
+        out = args.out or reports.default_run_dir("demo")
+        settings = _settings(args, "cem", args.model)
+        conditions = [("still", False), ("disturbed", True)] if not args.disturbance else [("disturbed", True)]
+        for name, disturbed in conditions:
+            print(f"== {name} objects ==", flush=True)
+            report = commands.evaluate(
+                replace(settings, disturbance=disturbed), args.episodes, out / name, args.workers
+            )
+            print(reports.evaluation_text(report, out / name), flush=True)
     elif args.command == "pipeline":
         from grasp_bringup.pipeline import run_pipeline
 

@@ -20,7 +20,7 @@ def plot_evaluation(results: dict[str, dict], per_episode_steps: dict[str, list[
     colours = ["tab:green" if "closed" in n else "tab:gray" for n in names]
     ax_success.bar(names, rates, yerr=[low, high], capsize=6, color=colours)
     for i, rate in enumerate(rates):
-        ax_success.text(i, rate + 2, f"{rate:.1f}%", ha="center")
+        ax_success.text(i, 3, f"{rate:.1f}%", ha="center", color="white", fontweight="bold")
     ax_success.set_ylim(0, 110)
     ax_success.set_ylabel("success rate (%) with 95 % interval")
     ax_success.set_title("lift-test success")
@@ -32,18 +32,17 @@ def plot_evaluation(results: dict[str, dict], per_episode_steps: dict[str, list[
     ax_steps.tick_params(axis="x", rotation=20)
 
     closed = [n for n in names if "closed" in n]
-    parts = ("perception", "optimisation")
-    for offset, part in enumerate(parts):
-        p50 = [results[n]["latency_ms"][part]["p50"] for n in closed]
-        p95 = [results[n]["latency_ms"][part]["p95"] for n in closed]
-        xs = [i + offset * 0.35 for i in range(len(closed))]
-        ax_latency.bar(xs, p50, width=0.35, label=f"{part} p50")
-        ax_latency.scatter(xs, p95, marker="_", s=300, color="black", label=f"{part} p95" if offset == 0 else None)
+    perception = [results[n]["latency_ms"]["perception"]["p50"] for n in closed]
+    optimisation = [results[n]["latency_ms"]["optimisation"]["p50"] for n in closed]
+    total_p95 = [results[n]["latency_ms"]["servo_step"]["p95"] for n in closed]
+    ax_latency.bar(closed, perception, label="perception p50 (preprocess + CNN)")
+    ax_latency.bar(closed, optimisation, bottom=perception, label="CEM optimisation p50")
+    ax_latency.scatter(closed, total_p95, marker="_", s=800, color="black", label="servo step p95", zorder=3)
     ax_latency.axhline(33, color="red", linestyle="--", label="camera rate (33 ms)")
-    ax_latency.set_xticks([i + 0.175 for i in range(len(closed))], closed, rotation=20)
     ax_latency.set_ylabel("ms per servo step")
     ax_latency.set_title("servo step latency (CEM 3 x 64)")
-    ax_latency.legend(fontsize=8)
+    ax_latency.set_ylim(0, max([45.0, *(1.3 * t for t in total_p95)]))
+    ax_latency.legend(fontsize=8, loc="upper right")
     figure.suptitle(title)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
