@@ -75,6 +75,7 @@ def servo_specs(profile: RobotProfile) -> list[ParamSpec]:
         ParamSpec("raise_ratio", 0.5, "raise the gripper when g(I, no motion) <= raise_ratio * g(I, v*)"),
         ParamSpec("step_budget", 20, "servo steps after which the gripper closes anyway"),
         ParamSpec("max_step_translation", 0.06, "metres one step may move the gripper at most"),
+        ParamSpec("close_height", 0.05, "close only this close (m) to the grasp height; higher, descend one step"),
         ParamSpec("max_frame_age_s", 0.2, "frames older than this (node clock - header stamp) are refused"),
         ParamSpec("max_state_offset_s", 0.05, "a frame needs a gripper state stamped within this of it"),
         ParamSpec("expected_width", 0, "required frame width in pixels; 0 accepts any"),
@@ -84,8 +85,11 @@ def servo_specs(profile: RobotProfile) -> list[ParamSpec]:
         ParamSpec("step_timeout_s", 5.0, "re-plan from the current pose when a goal is not reached in time"),
         ParamSpec("depth_topic", TOPIC_DEPTH_IMAGE, "wrist depth topic (sensor_msgs/Image, 32FC1 m or 16UC1 mm)"),
         ParamSpec("base_frame", profile.base_frame, "frame of gripper states and goal poses"),
-        ParamSpec("workspace", workspace_bounds(profile.workspace),
-                  "[x_min, x_max, y_min, y_max, z_min, z_max] of the pinch point in base_frame, metres"),
+        ParamSpec(
+            "workspace",
+            workspace_bounds(profile.workspace),
+            "[x_min, x_max, y_min, y_max, z_min, z_max] of the pinch point in base_frame, metres",
+        ),
         ParamSpec("seed", 0, "random seed; episode e uses the seed sequence [seed, e]"),
         ParamSpec("first_episode_id", 0, "id of the first episode; later ones count up (unique per bag)"),
         ParamSpec("object_set", "unknown", "what is in front of the arm, recorded in EpisodeStart"),
@@ -98,12 +102,18 @@ def motion_specs(profile: RobotProfile) -> list[ParamSpec]:
     return [
         ROBOT_SPEC,
         ParamSpec("planning_group", profile.planning_group, "MoveIt planning group of the arm"),
-        ParamSpec("pose_link", profile.tool_frame,
-                  "robot link whose pose the goals set (the pinch point; MoveIt plans for it)"),
+        ParamSpec(
+            "pose_link",
+            profile.tool_frame,
+            "robot link whose pose the goals set (the pinch point; MoveIt plans for it)",
+        ),
         ParamSpec("pinch_frame", profile.tool_frame, "TF frame of the pinch point (gripper state)"),
         ParamSpec("base_frame", profile.base_frame, "frame goals must be given in"),
-        ParamSpec("workspace", workspace_bounds(profile.workspace),
-                  "[x_min, x_max, y_min, y_max, z_min, z_max]: goals outside are refused"),
+        ParamSpec(
+            "workspace",
+            workspace_bounds(profile.workspace),
+            "[x_min, x_max, y_min, y_max, z_min, z_max]: goals outside are refused",
+        ),
         ParamSpec("workspace_tolerance", 0.002, "metres a goal may lie outside the workspace (rounding)"),
         ParamSpec("max_goal_age_s", 0.5, "goals older than this when their turn comes are ignored"),
         ParamSpec("state_rate_hz", 50.0, "rate of /grasp/gripper_state from TF"),
@@ -113,9 +123,12 @@ def motion_specs(profile: RobotProfile) -> list[ParamSpec]:
         ParamSpec("max_opening", float(profile.max_opening), "finger opening (m) at gripper_open_position"),
         ParamSpec("gripper_max_effort", 0.0, "GripperCommand max_effort (see your controller's convention)"),
         ParamSpec("gripper_timeout_s", 5.0, "seconds to wait for the gripper action server"),
-        ParamSpec("moveit_config_file", "",
-                  "YAML mapping of moveit_py parameters given to MoveItPy as config_dict; empty = "
-                  "MoveItPy reads the --params-file arguments the launch passed"),
+        ParamSpec(
+            "moveit_config_file",
+            "",
+            "YAML mapping of moveit_py parameters given to MoveItPy as config_dict; empty = "
+            "MoveItPy reads the --params-file arguments the launch passed",
+        ),
         ParamSpec("moveit_node_name", "moveit_py", "name of the node MoveItPy creates"),
     ]
 
@@ -123,12 +136,17 @@ def motion_specs(profile: RobotProfile) -> list[ParamSpec]:
 def servo_config(values: Mapping[str, Any]) -> ServoConfig:
     """The servo core's config from node parameters."""
     cem = CEMConfig(
-        samples=int(values["cem_samples"]), elites=int(values["cem_elites"]),
+        samples=int(values["cem_samples"]),
+        elites=int(values["cem_elites"]),
         iterations=int(values["cem_iterations"]),
     )
     return ServoConfig(
-        cem=cem, close_ratio=float(values["close_ratio"]), raise_ratio=float(values["raise_ratio"]),
-        max_step_translation=float(values["max_step_translation"]), step_budget=int(values["step_budget"]),
+        cem=cem,
+        close_ratio=float(values["close_ratio"]),
+        raise_ratio=float(values["raise_ratio"]),
+        max_step_translation=float(values["max_step_translation"]),
+        step_budget=int(values["step_budget"]),
+        close_height=float(values["close_height"]),
     )
 
 
