@@ -116,3 +116,18 @@ def test_stamps_are_monotonic_across_episodes(single_object_world):
     first = world.observe().stamp_ns
     world.reset(1)
     assert world.observe().stamp_ns > first
+
+
+def test_a_folder_of_user_meshes_becomes_the_object_set(tmp_path):
+    trimesh = pytest.importorskip("trimesh")
+    meshes = tmp_path / "meshes"
+    meshes.mkdir()
+    trimesh.creation.box(extents=(0.04, 0.06, 0.05)).export(meshes / "block.stl")
+    trimesh.creation.cylinder(radius=0.025, height=0.07, sections=24).export(meshes / "can.obj")
+    config = WorldConfig(object_set=str(meshes), min_objects=2, max_objects=2, mesh_cache_dir=str(tmp_path / "cache"))
+    world = GraspWorld(config)
+    names = world.reset(1)
+    assert sorted(n.split("__")[0] for n in names) == ["block", "can"]
+    for state in world.object_states():
+        assert -0.003 < state.position[2] < 0.01
+    assert np.isfinite(world.observe().depth).all()
