@@ -122,8 +122,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     pipeline = sub.add_parser("pipeline", help="reproduce the shipped model: two rounds of collect -> train")
     pipeline.add_argument("--out", type=Path, required=True, help="new folder for bags, models and reports")
-    pipeline.add_argument("--round1-episodes", type=int, default=6000, help="scripted attempts (default 6000)")
-    pipeline.add_argument("--round2-episodes", type=int, default=4000, help="learned-policy attempts (default 4000)")
+    pipeline.add_argument("--round1-episodes", type=int, default=5000, help="scripted attempts (default 5000)")
+    pipeline.add_argument(
+        "--round2-episodes",
+        type=int,
+        default=3000,
+        help="learned-policy attempts in round 2 and in every later round (default 3000)",
+    )
+    pipeline.add_argument("--rounds", type=int, default=2, help="collect -> train rounds, at least 1 (default 2)")
+    pipeline.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the stages that an interrupted run with the same arguments already finished",
+    )
     pipeline.add_argument(
         "--random-fraction",
         type=float,
@@ -193,6 +204,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             args.random_fraction,
             args.epochs,
             args.workers,
+            rounds=args.rounds,
+            resume=args.resume,
         )
         print(f"pipeline record: {card}")
     elif args.command == "bag-info":

@@ -1,5 +1,7 @@
 """Reproduces the shipped model: round 1 scripted data -> model 1 -> learned-policy data -> model 2 -> ...
 
+The last round's model is copied to ``grasp_success.onnx``.
+
 As in seeds 000 and 004, the first data come from a random / biased policy and every later round from the
 previous round's model driving the CEM servo with exploration; each model trains on all rounds so far. Every
 stage writes its record to ``pipeline.json``; with ``resume`` a stage whose output already exists (from an
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -65,7 +68,7 @@ def run_pipeline(
         ),
     )
     description = f"round 1: {n_random} random + {n_biased} biased attempts"
-    model = out / ("model_round1.onnx" if rounds > 1 else "grasp_success.onnx")
+    model = out / "model_round1.onnx"
     data = [out / "round1"]
     stage(
         "train round 1",
@@ -92,7 +95,7 @@ def run_pipeline(
             f"; round {round_index}: {later_round_episodes} attempts by the round-{round_index - 1} "
             "model's CEM servo with exploration (learned policy)"
         )
-        model = out / ("grasp_success.onnx" if round_index == rounds else f"model_round{round_index}.onnx")
+        model = out / f"model_round{round_index}.onnx"
         stage(
             f"train round {round_index}",
             lambda model=model, round_index=round_index, description=description: commands.train(
@@ -103,4 +106,9 @@ def run_pipeline(
                 data_description=description + "; procedural training objects",
             ),
         )
+    final = out / "grasp_success.onnx"
+    shutil.copyfile(model, final)
+    shutil.copyfile(model.with_suffix(".train.json"), final.with_suffix(".train.json"))
+    record["final_model"] = str(final)
+    record_path.write_text(json.dumps(record, indent=2, default=str))
     return record_path
