@@ -31,5 +31,4 @@ setup(
         "Launch files, parameters, and the embedded runner and command line that wire the stack in one process."
     ),
     license="Apache-2.0",
-    tests_require=["pytest"],
 )

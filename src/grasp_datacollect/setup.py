@@ -25,6 +25,5 @@ setup(
         "Episode recording to rosbag2 (MCAP), collection policies and the bag-to-training-samples loader."
     ),
     license="Apache-2.0",
-    tests_require=["pytest"],
     extras_require={"test": ["pytest", "mcap", "mcap-ros2-support"]},
 )

@@ -20,5 +20,4 @@ setup(
     maintainer_email="maintainers@grasp-stack.dev",
     description=("Wrist depth preprocessing, the grasp CNN, training, ONNX export and the ONNX Runtime scorer."),
     license="Apache-2.0",
-    tests_require=["pytest"],
 )

@@ -24,5 +24,4 @@ setup(
     maintainer_email="maintainers@grasp-stack.dev",
     description="CEM and threshold servoing, heuristics, workspace constraints and robot profiles (plain Python core).",
     license="Apache-2.0",
-    tests_require=["pytest"],
 )

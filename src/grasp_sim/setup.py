@@ -18,5 +18,4 @@ setup(
     maintainer_email="maintainers@grasp-stack.dev",
     description="The embedded MuJoCo grasping world: UR5-class arm, parallel-jaw gripper, wrist depth camera, objects.",
     license="Apache-2.0",
-    tests_require=["pytest"],
 )

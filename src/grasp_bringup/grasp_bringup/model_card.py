@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
+
+
+def _portable(command: str) -> str:
+    """A recorded command line without this machine's paths: ``grasp ...`` with run folders under runs/."""
+    command = re.sub(r"\S*/bin/grasp\b", "grasp", command)
+    return re.sub(r"(?<!\S)/\S*/runs/", "runs/", command)
 
 
 def _pct(value: float) -> str:
@@ -33,7 +40,6 @@ def _evaluation_rows(summary: dict) -> list[str]:
 
 
 def render_card(pipeline: dict, evaluations: list[dict], benchmark: dict | None) -> str:
-    stages = {s["stage"]: s for s in pipeline["stages"]}
     lines = [
         "# Model card: grasp_success.onnx",
         "",
@@ -52,30 +58,33 @@ def render_card(pipeline: dict, evaluations: list[dict], benchmark: dict | None)
         "| round | policy | attempts | successes | attempts / hour (2 workers) |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for key, round_name in (("collect random", "1"), ("collect biased", "1"), ("collect learned", "2")):
-        if key in stages:
-            s = stages[key]
+    for s in pipeline["stages"]:
+        if s["stage"].startswith("collect"):
+            round_name = (
+                s["stage"].rsplit("round ", 1)[-1]
+                if "round" in s["stage"]
+                else ("2" if s["settings"]["controller"] == "learned" else "1")
+            )
             lines.append(
                 f"| {round_name} | {s['settings']['controller']} | {s['episodes']} | {s['successes']} "
                 f"({_pct(s['successes'] / max(s['episodes'], 1))}) | {s['attempts_per_hour']:,.0f} |"
             )
     lines += ["", "## Training", ""]
-    for key in ("train round 1", "train round 2"):
-        if key in stages:
-            s = stages[key]
+    for s in pipeline["stages"]:
+        if s["stage"].startswith("train"):
             m = s["metrics"]
             lines.append(
-                f"- {key}: {s['samples']:,} samples from {s['episodes']:,} episodes ({s['positives']:,} positive); "
-                f"best epoch {m.get('best_epoch')}, validation loss {m.get('val_loss', float('nan')):.4f}, "
+                f"- {s['stage']}: {s['samples']:,} samples from {s['episodes']:,} episodes ({s['positives']:,} "
+                f"positive); best epoch {m.get('best_epoch')}, validation loss {m.get('val_loss', float('nan')):.4f}, "
                 f"accuracy {m.get('val_accuracy', float('nan')):.3f}, AUC {m.get('val_auc', float('nan')):.3f} "
                 "(validation split by episode)."
             )
     lines += [
         "",
-        "The shipped file is the round-2 model (trained on both rounds). Reproduce it with:",
+        "The shipped file is the last round's model (trained on every round's data). Reproduce it with:",
         "",
         "```bash",
-        pipeline["command"].replace(str(Path.cwd()) + "/", ""),
+        _portable(pipeline["command"]),
         "```",
         "",
         "## Evaluation (held-out objects, scenes never used for training)",
@@ -86,7 +95,7 @@ def render_card(pipeline: dict, evaluations: list[dict], benchmark: dict | None)
     for summary in evaluations:
         lines += _evaluation_rows(summary)
     lines += ["", "Commands:", ""]
-    lines += [f"- `{s['command']}`" for s in evaluations]
+    lines += [f"- `{_portable(s['command'])}`" for s in evaluations]
     if benchmark:
         lines += [
             "",

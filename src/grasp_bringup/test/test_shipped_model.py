@@ -20,12 +20,13 @@ def scorer():
 def test_contract_records_two_rounds_of_own_data(scorer):
     contract = scorer.contract
     assert contract.kind == "scoring" and contract.target == "grasp_success"
-    assert contract.provenance.rounds == 2
+    assert contract.provenance.rounds >= 2
     assert "learned" in contract.provenance.data_description
     card = DEFAULT_MODEL.parent / "MODEL_CARD.md"
     assert card.is_file() and "grasp pipeline" in card.read_text()
     record = json.loads((DEFAULT_MODEL.parent / "pipeline.json").read_text())
-    assert [s["stage"] for s in record["stages"]][-1] == "train round 2"
+    assert record["stages"][-1]["stage"] == f"train round {contract.provenance.rounds}"
+    assert record["stages"][0]["settings"]["controller"] in ("random", "biased")
 
 
 def test_model_prefers_grasping_the_object_to_grasping_beside_it(scorer):
