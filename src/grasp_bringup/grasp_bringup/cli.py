@@ -1,10 +1,10 @@
 """``grasp``: the embedded stack's command line (no ROS needed).
 
-grasp demo                      the main job: the shipped model grasps held-out objects, closed loop
+grasp demo                      the main job: the shipped model grasps held-out objects, closed vs open loop
 grasp collect --policy biased   record attempts to rosbag2 (MCAP)
 grasp train --bags DIR          train the grasp-success CNN and export it to ONNX
 grasp evaluate --model M        success rate, steps, latency, open-loop baseline; JSON + PNG + bags
-grasp pipeline                  reproduce the shipped model: collect -> train -> collect -> train
+grasp pipeline --rounds 3       reproduce the shipped model: collect -> train -> collect -> train ...
 grasp bag-info DIR              what a bag holds
 grasp benchmark --model M       servo-step latency (perception + CEM) on one core
 """
@@ -31,7 +31,7 @@ def _add_world_options(parser: argparse.ArgumentParser, default_objects: str) ->
     parser.add_argument(
         "--disturbance",
         action="store_true",
-        help="move the object nearest the gripper by 3-6 cm before servo step 2",
+        help="move the object nearest the gripper by 3-6 cm before servo step 2 (demo: only the disturbed run)",
     )
     parser.add_argument(
         "--kinematic-noise",
@@ -120,7 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_world_options(evaluate, "heldout")
     _add_cem_options(evaluate)
 
-    pipeline = sub.add_parser("pipeline", help="reproduce the shipped model: two rounds of collect -> train")
+    pipeline = sub.add_parser(
+        "pipeline", help="reproduce the shipped model: rounds of collect -> train (scripted data first, then learned)"
+    )
     pipeline.add_argument("--out", type=Path, required=True, help="new folder for bags, models and reports")
     pipeline.add_argument("--round1-episodes", type=int, default=5000, help="scripted attempts (default 5000)")
     pipeline.add_argument(
