@@ -12,7 +12,7 @@ setup(
         ("share/ament_index/resource_index/packages", ["resource/" + PACKAGE_NAME]),
         ("share/" + PACKAGE_NAME, ["package.xml"]),
     ],
-    install_requires=['numpy', 'scipy', 'tqdm', 'mujoco>=3.2', 'mink>=1.0', 'trimesh>=4', 'coacd>=1.0'],
+    install_requires=['numpy', 'scipy', 'networkx', 'tqdm', 'mujoco>=3.2', 'mink>=1.0', 'trimesh>=4', 'coacd>=1.0'],
     zip_safe=True,
     maintainer="grasp stack maintainers",
     maintainer_email="maintainers@grasp-stack.dev",
