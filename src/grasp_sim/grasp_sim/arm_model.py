@@ -25,6 +25,7 @@ ARM_JOINTS = (
 FINGER_JOINTS = ("left_finger_joint", "right_finger_joint")
 PINCH_SITE = "pinch"
 CAMERA_SITE = "wrist_camera"
+RGB_CAMERA = "wrist_rgb"  # MuJoCo camera at the same place; MuJoCo cameras look along their -z, y up
 ROBOT_GEOM_GROUP = 2
 
 
@@ -106,6 +107,7 @@ def arm_mjcf(gripper: GripperGeometry | None = None, timestep: float = 0.002) ->
                       <geom type="box" size="0.055 0.025 {g.palm_length / 2}" pos="0 0 {g.palm_length / 2}"
                             rgba="0.25 0.25 0.3 1"/>
                       <site name="{CAMERA_SITE}" pos="0 0 {g.camera_offset}" size="0.005" group="{ROBOT_GEOM_GROUP}"/>
+                      <camera name="{RGB_CAMERA}" pos="0 0 {g.camera_offset}" quat="0 1 0 0" fovy="70"/>
                       <site name="{PINCH_SITE}" pos="0 0 {g.pinch_offset}" size="0.005" rgba="1 0 0 1"
                             group="{ROBOT_GEOM_GROUP}"/>
                       <body name="left_finger" pos="0 0 {finger_z}" childclass="finger" gravcomp="1">
