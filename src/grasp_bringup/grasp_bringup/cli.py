@@ -216,7 +216,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         from grasp_bringup.bag_paths import find_bags
 
         for bag in find_bags(args.bags):
-            print(json.dumps({"bag": str(bag), **bag_summary(bag)}, indent=2, default=str))
+            print(json.dumps(bag_summary(bag), indent=2, default=str))
     elif args.command == "benchmark":
         from grasp_bringup.latency_benchmark import benchmark_servo_step
 
