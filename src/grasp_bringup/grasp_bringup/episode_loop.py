@@ -28,7 +28,13 @@ class EpisodeSink:
 
 
 class NullSink(EpisodeSink):
-    """Records nothing."""
+    """Records nothing; usable in ``with`` like a bag writer."""
+
+    def __enter__(self) -> NullSink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
 
 
 @dataclass

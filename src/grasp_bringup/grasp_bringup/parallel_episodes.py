@@ -35,7 +35,7 @@ def _worker(job: WorkerJob, queue: mp.Queue) -> None:
 
             sink_context = EpisodeBagWriter(Path(job.bag_path))
         else:
-            sink_context = _NullContext()
+            sink_context = NullSink()
         with sink_context as sink:
             for seed, episode_id in zip(job.seeds, job.episode_ids, strict=True):
                 summary = run_episode(
@@ -55,14 +55,6 @@ def _worker(job: WorkerJob, queue: mp.Queue) -> None:
         queue.put(f"worker failed: {error!r}\n{traceback.format_exc()}")
     finally:
         queue.put(None)
-
-
-class _NullContext:
-    def __enter__(self) -> NullSink:
-        return NullSink()
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def run_parallel(

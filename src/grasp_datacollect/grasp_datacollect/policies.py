@@ -10,11 +10,11 @@ motions the network sees.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from grasp_servo.controllers import ClosedLoopController, ObjectHint
-from grasp_servo.pose import GripperPose, motion_between, wrap_full_turn
+from grasp_servo.pose import GripperPose, motion_between, wrap_full_turn, wrap_half_turn
 from grasp_servo.servo import CLOSE, MOVE, RAISE, ServoDecision, limit_translation
 from grasp_servo.workspace import Workspace
 
@@ -66,9 +66,7 @@ class ScriptedPolicy:
     def choose_target(self, pose: GripperPose, rng: np.random.Generator) -> GripperPose:
         raise NotImplementedError
 
-    def decide(
-        self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator
-    ) -> ServoDecision:
+    def decide(self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator) -> ServoDecision:
         del depth  # scripted policies do not look
         cfg = self.config
         if self._target is None:
@@ -100,9 +98,7 @@ class RandomPolicy(ScriptedPolicy):
 
     name = "random"
 
-    def __init__(
-        self, workspace: Workspace, object_region: tuple[tuple[float, float], tuple[float, float]], **kwargs
-    ):
+    def __init__(self, workspace: Workspace, object_region: tuple[tuple[float, float], tuple[float, float]], **kwargs):
         super().__init__(workspace, **kwargs)
         self.object_region = object_region
 
@@ -138,7 +134,7 @@ class BiasedPolicy(RandomPolicy):
             else rng.uniform(-np.pi, np.pi)
         )
         # Keep the yaw change within a half turn of the current yaw (the gripper is symmetric).
-        yaw = pose.yaw + float(motion_between(pose, GripperPose(0, 0, 0, yaw))[3])
+        yaw = pose.yaw + float(wrap_half_turn(yaw - pose.yaw))
         return GripperPose(
             float(hint.position[0] + rng.normal(0, cfg.object_xy_noise)),
             float(hint.position[1] + rng.normal(0, cfg.object_xy_noise)),
@@ -165,9 +161,7 @@ class ExploringLearnedPolicy:
     def begin_episode(self, hints: Sequence[ObjectHint]) -> None:
         self.controller.begin_episode(hints)
 
-    def decide(
-        self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator
-    ) -> ServoDecision:
+    def decide(self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator) -> ServoDecision:
         decision = self.controller.decide(depth, pose, step, rng)
         if decision.command == CLOSE or rng.random() > self.explore_probability:
             return decision
@@ -176,13 +170,4 @@ class ExploringLearnedPolicy:
         motion[:3] += rng.normal(0, translation_noise * 2, 3)
         motion[3] += rng.normal(0, yaw_noise * 2)
         motion = self.controller.servo.workspace.clip_motion(pose, motion)
-        return ServoDecision(
-            decision.command,
-            motion,
-            decision.best_motion,
-            decision.best_score,
-            decision.close_score,
-            "explore",
-            decision.perception_seconds,
-            decision.optimisation_seconds,
-        )
+        return replace(decision, motion=motion, reason="explore")

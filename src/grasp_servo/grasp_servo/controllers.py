@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -40,9 +40,7 @@ class Controller(Protocol):
 
     def begin_episode(self, hints: Sequence[ObjectHint]) -> None: ...
 
-    def decide(
-        self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator
-    ) -> ServoDecision: ...
+    def decide(self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator) -> ServoDecision: ...
 
 
 class ClosedLoopController:
@@ -57,15 +55,11 @@ class ClosedLoopController:
     def begin_episode(self, hints: Sequence[ObjectHint]) -> None:
         del hints  # the learned controller sees only the camera
 
-    def decide(
-        self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator
-    ) -> ServoDecision:
+    def decide(self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator) -> ServoDecision:
         t0 = time.perf_counter()
         image = self.scorer.preprocess(depth)
         preprocessing = time.perf_counter() - t0
-        decision = self.servo.decide(
-            pose, lambda motions: self.scorer.score_preprocessed(image, motions), step, rng
-        )
+        decision = self.servo.decide(pose, lambda motions: self.scorer.score_preprocessed(image, motions), step, rng)
         return _with_extra_perception(decision, preprocessing)
 
 
@@ -83,10 +77,9 @@ class OpenLoopController:
     def begin_episode(self, hints: Sequence[ObjectHint]) -> None:
         self._target = None
 
-    def decide(
-        self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator
-    ) -> ServoDecision:
-        if self._target is None:
+    def decide(self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator) -> ServoDecision:
+        best_motion, best_score, perception, optimisation = None, float("nan"), 0.0, 0.0
+        if self._target is None:  # the one look: plan from the first frame
             t0 = time.perf_counter()
             image = self.scorer.preprocess(depth)
             preprocessing = time.perf_counter() - t0
@@ -94,56 +87,30 @@ class OpenLoopController:
                 pose, lambda motions: self.scorer.score_preprocessed(image, motions), rng
             )
             self._target = apply_motion(pose, result.motion)
-            first = ServoDecision(
-                MOVE,
-                np.zeros(4),
-                result.motion,
-                result.score,
-                float("nan"),
-                "plan",
-                result.scoring_seconds + preprocessing,
-                result.optimisation_seconds,
-            )
-        else:
-            first = None
+            best_motion, best_score = result.motion, result.score
+            perception, optimisation = result.scoring_seconds + preprocessing, result.optimisation_seconds
         remaining = motion_between(pose, self._target)
+        budget_spent = step + 1 >= self.servo.config.step_budget
+        arrived = float(np.linalg.norm(remaining[:2])) < self.arrive_tolerance and abs(remaining[3]) < 0.05
         # Above the target: descend and close. Otherwise move toward the point above it, blind.
-        horizontal = float(np.linalg.norm(remaining[:2]))
-        if (
-            horizontal < self.arrive_tolerance and abs(remaining[3]) < 0.05
-        ) or step + 1 >= self.servo.config.step_budget:
-            motion = np.array([remaining[0], remaining[1], remaining[2], remaining[3]])
-            command, reason = (
-                CLOSE,
-                ("servo_close" if step + 1 < self.servo.config.step_budget else "step_budget"),
-            )
+        if arrived or budget_spent:
+            command, motion, reason = CLOSE, remaining, ("step_budget" if budget_spent else "servo_close")
         else:
             hover = remaining.copy()
             hover[2] = max(remaining[2], self.servo.grasp_height + 0.05 - pose.z)
-            motion = limit_translation(hover, self.servo.config.max_step_translation)
             command, reason = MOVE, "open_loop"
-        best_motion = first.best_motion if first else remaining
-        best_score = first.best_score if first else float("nan")
+            motion = limit_translation(hover, self.servo.config.max_step_translation)
         return ServoDecision(
             command,
             motion,
-            best_motion,
+            remaining if best_motion is None else best_motion,
             best_score,
             float("nan"),
             reason,
-            first.perception_seconds if first else 0.0,
-            first.optimisation_seconds if first else 0.0,
+            perception,
+            optimisation,
         )
 
 
 def _with_extra_perception(decision: ServoDecision, seconds: float) -> ServoDecision:
-    return ServoDecision(
-        decision.command,
-        decision.motion,
-        decision.best_motion,
-        decision.best_score,
-        decision.close_score,
-        decision.reason,
-        decision.perception_seconds + seconds,
-        decision.optimisation_seconds,
-    )
+    return replace(decision, perception_seconds=decision.perception_seconds + seconds)
