@@ -71,6 +71,11 @@ class CrossEntropyMotionOptimizer:
         self.config = config
         self.workspace = workspace
         self.grasp_height = workspace.z_min if grasp_height is None else grasp_height
+        if not workspace.z_min <= self.grasp_height <= workspace.z_max:
+            raise ValueError(
+                f"grasp height {self.grasp_height} m is outside the workspace z range "
+                f"[{workspace.z_min}, {workspace.z_max}]"
+            )
 
     def project_to_grasp_height(self, start: GripperPose, planar: np.ndarray) -> np.ndarray:
         """Motions (N, 4) from planar candidates (N, 3) = (dx, dy, dyaw), ending at the grasp height."""
@@ -78,8 +83,15 @@ class CrossEntropyMotionOptimizer:
         return np.concatenate([planar[:, :2], dz, planar[:, 2:3]], axis=1)
 
     def _feasible(self, start: GripperPose, planar: np.ndarray) -> np.ndarray:
-        ends = self.workspace.motion_endpoints(start, self.project_to_grasp_height(start, planar))
-        return self.workspace.contains(ends) & (np.abs(planar[:, 2]) <= self.config.rotation_limit)
+        """Candidates whose end point lies inside the workspace and whose rotation is within the limit.
+
+        Every end point is at the grasp height, which is inside the workspace (checked once, in __init__), so
+        only x and y are tested: recomputing z as ``start.z + dz`` can land a rounding error below the floor
+        and reject every candidate.
+        """
+        ends = self.workspace.motion_endpoints(start, self.project_to_grasp_height(start, planar))[:, :2]
+        inside = np.all((ends >= self.workspace.lower[:2]) & (ends <= self.workspace.upper[:2]), axis=1)
+        return inside & (np.abs(planar[:, 2]) <= self.config.rotation_limit)
 
     def _sample(
         self, start: GripperPose, mean: np.ndarray, std: np.ndarray, rng: np.random.Generator
