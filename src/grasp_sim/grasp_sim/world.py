@@ -123,7 +123,6 @@ class GraspWorld:
         self.data = mujoco.MjData(self.model)
         self._object_body_ids = [self.model.body(name).id for name in names]
         self._arm_qpos = np.array([self.model.joint(j).qposadr[0] for j in ARM_JOINTS])
-        self._arm_dof = np.array([self.model.joint(j).dofadr[0] for j in ARM_JOINTS])
         self._finger_qpos = np.array([self.model.joint(j).qposadr[0] for j in FINGER_JOINTS])
         self._arm_actuators = np.arange(len(ARM_JOINTS))
         self._finger_actuators = np.array(
@@ -145,9 +144,6 @@ class GraspWorld:
         self._closed = False
         mujoco.mj_forward(self.model, self.data)
         self._simulate(0.4)  # let the objects settle
-        self._rest_heights = {
-            n: float(self.data.xpos[b][2]) for n, b in zip(names, self._object_body_ids, strict=True)
-        }
         return names
 
     def _object_positions(self, objects: list[ObjectSpec]) -> list[tuple[float, float]]:
