@@ -6,18 +6,56 @@ grasp train --bags DIR          train the grasp-success CNN and export it to ONN
 grasp evaluate --model M        success rate, steps, latency, open-loop baseline; JSON + PNG + bags
 grasp pipeline --rounds 3       reproduce the shipped model: collect -> train -> collect -> train ...
 grasp bag-info DIR              what a bag holds
+grasp bag-repair DIR            recover the finished episodes of bags cut short by a kill
 grasp benchmark --model M       servo-step latency (perception + CEM) on one core
+grasp soak --episodes 1000      collection with memory and open files sampled: flat or not
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
 
-from grasp_bringup.factory import CONTROLLER_NAMES, DEFAULT_MODEL, RunSettings
+from grasp_bringup.factory import CONTROLLER_NAMES, DEFAULT_MODEL, RunSettings, UsageError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: what was wrong and where to read more, exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _int_at_least(low: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+        return value
+
+    parse.__name__ = f"integer >= {low}"
+    return parse
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+positive_int = _int_at_least(1)
+non_negative_int = _int_at_least(0)
 
 
 def _add_world_options(parser: argparse.ArgumentParser, default_objects: str) -> None:
@@ -27,7 +65,9 @@ def _add_world_options(parser: argparse.ArgumentParser, default_objects: str) ->
         help="'train', 'heldout' (procedural objects) or a folder of OBJ/STL meshes in metres "
         f"(default: {default_objects})",
     )
-    parser.add_argument("--camera-px", type=int, default=64, help="wrist depth camera resolution, 16-472 (default 64)")
+    parser.add_argument(
+        "--camera-px", type=positive_int, default=64, help="wrist depth camera resolution, 16-472 (default 64)"
+    )
     parser.add_argument(
         "--disturbance",
         action="store_true",
@@ -35,26 +75,26 @@ def _add_world_options(parser: argparse.ArgumentParser, default_objects: str) ->
     )
     parser.add_argument(
         "--kinematic-noise",
-        type=float,
+        type=_number,
         default=0.0,
         help="seed 001 noise: each commanded displacement d gets + s * w * |d|, w ~ N(0,1) "
         "(0.4 in seed 001; default 0 = off)",
     )
-    parser.add_argument("--min-objects", type=int, default=1, help="objects per scene, at least (default 1)")
-    parser.add_argument("--max-objects", type=int, default=5, help="objects per scene, at most (default 5)")
-    parser.add_argument("--workers", type=int, default=2, help="parallel worker processes (default 2)")
+    parser.add_argument("--min-objects", type=positive_int, default=1, help="objects per scene, at least (default 1)")
+    parser.add_argument("--max-objects", type=positive_int, default=5, help="objects per scene, at most (default 5)")
+    parser.add_argument("--workers", type=positive_int, default=2, help="parallel worker processes (default 2)")
     parser.add_argument(
         "--step-budget",
-        type=int,
+        type=positive_int,
         default=20,
         help="servo steps per episode after which the gripper closes anyway (default 20)",
     )
 
 
 def _add_cem_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--cem-samples", type=int, default=64, help="CEM samples per iteration N (default 64)")
-    parser.add_argument("--cem-elites", type=int, default=6, help="CEM elites M (default 6)")
-    parser.add_argument("--cem-iterations", type=int, default=3, help="CEM iterations (default 3)")
+    parser.add_argument("--cem-samples", type=positive_int, default=64, help="CEM samples per iteration N (default 64)")
+    parser.add_argument("--cem-elites", type=positive_int, default=6, help="CEM elites M (default 6)")
+    parser.add_argument("--cem-iterations", type=positive_int, default=3, help="CEM iterations (default 3)")
 
 
 def _settings(args: argparse.Namespace, controller: str, model: str | None) -> RunSettings:
@@ -75,16 +115,16 @@ def _settings(args: argparse.Namespace, controller: str, model: str | None) -> R
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="grasp", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = _Parser(prog="grasp", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser(
         "demo", help="the main job: closed vs open loop with the shipped model, on still and on disturbed objects"
     )
     demo.add_argument("--model", default=str(DEFAULT_MODEL), help="ONNX model (default: the shipped one)")
-    demo.add_argument("--episodes", type=int, default=40, help="episodes per controller and condition (default 40)")
+    demo.add_argument(
+        "--episodes", type=positive_int, default=40, help="episodes per controller and condition (default 40)"
+    )
     demo.add_argument("--out", type=Path, default=None, help="output folder (default runs/demo-<time>)")
     _add_world_options(demo, "heldout")
     _add_cem_options(demo)
@@ -97,23 +137,39 @@ def build_parser() -> argparse.ArgumentParser:
         help="random, biased (toward objects, seed 000), learned (servo + exploration), cem",
     )
     collect.add_argument("--model", default=None, help="ONNX model for the learned / cem policies")
-    collect.add_argument("--episodes", type=int, required=True, help="attempts to record")
+    collect.add_argument(
+        "--episodes", type=positive_int, default=None, help="attempts to record (with --resume: a new, higher target)"
+    )
+    collect.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the collection in --out (repairs bags cut short by a kill, records the missing episodes; "
+        "policy, world and seeds are the first run's)",
+    )
+    collect.add_argument(
+        "--episodes-per-bag",
+        type=positive_int,
+        default=100,
+        help="close each bag after this many episodes and start the next (default 100)",
+    )
     collect.add_argument("--out", type=Path, required=True, help="new folder for the bags (one per worker)")
-    collect.add_argument("--seed-offset", type=int, default=0, help="first scene seed offset (default 0)")
-    collect.add_argument("--explore", type=float, default=0.2, help="learned policy: exploration probability")
+    collect.add_argument("--seed-offset", type=non_negative_int, default=0, help="first scene seed offset (default 0)")
+    collect.add_argument("--explore", type=_number, default=0.2, help="learned policy: exploration probability")
     _add_world_options(collect, "train")
     _add_cem_options(collect)
 
     train = sub.add_parser("train", help="train the grasp-success CNN on bags and export ONNX")
     train.add_argument("--bags", type=Path, nargs="+", required=True, help="bag folders, or folders holding bags")
     train.add_argument("--out", type=Path, required=True, help="ONNX file to write")
-    train.add_argument("--epochs", type=int, default=30, help="training epochs (default 30)")
-    train.add_argument("--rounds", type=int, default=1, help="collect -> train rounds behind these bags (provenance)")
+    train.add_argument("--epochs", type=positive_int, default=30, help="training epochs (default 30)")
+    train.add_argument(
+        "--rounds", type=positive_int, default=1, help="collect -> train rounds behind these bags (provenance)"
+    )
     train.add_argument("--data-description", default="", help="free text for the model's provenance")
 
     evaluate = sub.add_parser("evaluate", help="success rate, steps and latency; closed loop vs open-loop baseline")
     evaluate.add_argument("--model", default=str(DEFAULT_MODEL), help="ONNX model (default: the shipped one)")
-    evaluate.add_argument("--episodes", type=int, default=200, help="episodes per condition (default 200)")
+    evaluate.add_argument("--episodes", type=positive_int, default=200, help="episodes per condition (default 200)")
     evaluate.add_argument("--out", type=Path, required=True, help="new output folder")
     evaluate.add_argument("--no-open-loop", action="store_true", help="skip the open-loop baseline")
     evaluate.add_argument("--no-bags", action="store_true", help="do not record the run's bags")
@@ -124,14 +180,16 @@ def build_parser() -> argparse.ArgumentParser:
         "pipeline", help="reproduce the shipped model: rounds of collect -> train (scripted data first, then learned)"
     )
     pipeline.add_argument("--out", type=Path, required=True, help="new folder for bags, models and reports")
-    pipeline.add_argument("--round1-episodes", type=int, default=5000, help="scripted attempts (default 5000)")
+    pipeline.add_argument("--round1-episodes", type=positive_int, default=5000, help="scripted attempts (default 5000)")
     pipeline.add_argument(
         "--round2-episodes",
-        type=int,
+        type=positive_int,
         default=3000,
         help="learned-policy attempts in round 2 and in every later round (default 3000)",
     )
-    pipeline.add_argument("--rounds", type=int, default=2, help="collect -> train rounds, at least 1 (default 2)")
+    pipeline.add_argument(
+        "--rounds", type=positive_int, default=2, help="collect -> train rounds, at least 1 (default 2)"
+    )
     pipeline.add_argument(
         "--resume",
         action="store_true",
@@ -139,43 +197,86 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pipeline.add_argument(
         "--random-fraction",
-        type=float,
+        type=_number,
         default=0.25,
         help="share of round-1 attempts by the random policy, the rest biased (default 0.25)",
     )
-    pipeline.add_argument("--epochs", type=int, default=20, help="training epochs per round (default 20)")
-    pipeline.add_argument("--workers", type=int, default=2, help="parallel worker processes (default 2)")
+    pipeline.add_argument("--epochs", type=positive_int, default=20, help="training epochs per round (default 20)")
+    pipeline.add_argument("--workers", type=positive_int, default=2, help="parallel worker processes (default 2)")
 
     info = sub.add_parser("bag-info", help="summarise bags: episodes, steps, successes, policies")
-    info.add_argument("bags", type=Path, nargs="+")
+    info.add_argument("bags", type=Path, nargs="+", help="bag folders, or folders holding bags")
+    info.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
+
+    repair = sub.add_parser(
+        "bag-repair", help="recover the finished episodes of bags left without footer / metadata.yaml by a kill"
+    )
+    repair.add_argument("paths", type=Path, nargs="+", help="unfinished bag folders, or folders holding them")
 
     bench = sub.add_parser("benchmark", help="servo-step latency on one CPU core (perception + CEM)")
     bench.add_argument("--model", default=str(DEFAULT_MODEL))
-    bench.add_argument("--steps", type=int, default=300, help="servo steps to time (default 300)")
-    bench.add_argument("--threads", type=int, default=1, help="onnxruntime intra-op threads (default 1)")
+    bench.add_argument("--steps", type=positive_int, default=300, help="servo steps to time (default 300)")
+    bench.add_argument("--threads", type=positive_int, default=1, help="onnxruntime intra-op threads (default 1)")
     bench.add_argument("--out", type=Path, default=None, help="also write the figures to this JSON file")
     _add_cem_options(bench)
     return parser
 
 
+def _terminate_as_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM (docker stop, timeout, systemd) stops a command as Ctrl-C does
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    received = {"signal": signal.SIGINT}
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        received["signal"] = signal.SIGTERM
+        _terminate_as_interrupt(signum, frame)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
     try:
         return _dispatch(args)
-    except (FileNotFoundError, FileExistsError, ValueError) as error:
+    except (FileNotFoundError, FileExistsError, NotADirectoryError, ValueError) as error:
         print(f"grasp {args.command}: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"grasp {args.command}: interrupted; bags written so far are closed and kept", file=sys.stderr)
-        return 130
+        where = getattr(args, "out", None)
+        hint = ""
+        if args.command == "collect" and where is not None:
+            hint = f"; continue with `grasp collect --resume --out {where}`"
+        print(
+            f"grasp {args.command}: interrupted; finished episodes are in closed bags{hint}",
+            file=sys.stderr,
+        )
+        return 128 + int(received["signal"])
+    except Exception as error:
+        from grasp_bringup.parallel_episodes import WorkerError
+
+        if not isinstance(error, WorkerError):
+            raise
+        log = Path(getattr(args, "out", None) or ".") / "worker_error.log"
+        if log.parent.is_dir():
+            log.write_text(error.details)
+        print(f"grasp {args.command}: error: {error} (traceback in {log})", file=sys.stderr)
+        return 1
 
 
 def _dispatch(args: argparse.Namespace) -> int:
     from grasp_bringup import commands, reports
 
     if args.command == "collect":
-        settings = replace(_settings(args, args.policy, args.model), explore_probability=args.explore)
-        report = commands.collect(settings, args.episodes, args.out, args.workers, args.seed_offset)
+        from grasp_bringup.collection import resume_collection
+
+        if args.resume:
+            report = resume_collection(args.out, args.workers, args.episodes)
+        else:
+            if args.episodes is None:
+                raise UsageError("--episodes is required (unless --resume continues a collection)")
+            settings = replace(_settings(args, args.policy, args.model), explore_probability=args.explore)
+            report = commands.collect(
+                settings, args.episodes, args.out, args.workers, args.seed_offset, args.episodes_per_bag
+            )
         print(reports.collection_text(report))
     elif args.command == "train":
         summary = commands.train(args.bags, args.out, args.epochs, args.rounds, args.data_description)
@@ -211,12 +312,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         )
         print(f"pipeline record: {card}")
     elif args.command == "bag-info":
-        from grasp_datacollect.bag_reader import bag_summary
-
-        from grasp_bringup.bag_paths import find_bags
-
-        for bag in find_bags(args.bags):
-            print(json.dumps(bag_summary(bag), indent=2, default=str))
+        summaries = commands.bag_info(args.bags)
+        print(json.dumps(summaries, indent=2, default=str) if args.json else reports.bag_info_text(summaries))
+    elif args.command == "bag-repair":
+        print(reports.repair_text(commands.repair_bags(args.paths)))
     elif args.command == "benchmark":
         from grasp_bringup.latency_benchmark import benchmark_servo_step
 

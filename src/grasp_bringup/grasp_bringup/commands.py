@@ -6,7 +6,7 @@ import json
 import shlex
 import sys
 import time
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 
 from tqdm import tqdm
@@ -15,28 +15,38 @@ from grasp_bringup.bag_paths import find_bags
 from grasp_bringup.episode_loop import EpisodeSummary
 from grasp_bringup.evaluation_plot import plot_evaluation
 from grasp_bringup.evaluation_stats import summarise
-from grasp_bringup.factory import RunSettings
-from grasp_bringup.parallel_episodes import run_parallel
+from grasp_bringup.factory import RunSettings, UsageError, preflight
+from grasp_bringup.parallel_episodes import DEFAULT_EPISODES_PER_BAG, run_parallel
+from grasp_bringup.run_folders import claim_output_folder
 
-# Seeds of scenes: collection and evaluation draw from disjoint ranges so no evaluation scene was trained on.
-COLLECTION_SEED_BASE = 1_000_000
-EVALUATION_SEED_BASE = 9_000_000
-
-
-def refuse_existing(path: Path) -> None:
-    """Never overwrite recorded data."""
-    if path.exists():
-        raise FileExistsError(f"{path} already exists: choose a new output path (recorded data is never overwritten)")
+EVALUATION_SEED_BASE = 9_000_000  # disjoint from COLLECTION_SEED_BASE: no evaluation scene was trained on
 
 
 def run_episodes(
-    settings: RunSettings, seeds: list[int], workers: int, bag_dir: Path | None, label: str
+    settings: RunSettings,
+    seeds: list[int],
+    workers: int,
+    bag_dir: Path | None,
+    label: str,
+    *,
+    episode_ids: list[int] | None = None,
+    bag_tag: str = "",
+    episodes_per_bag: int = DEFAULT_EPISODES_PER_BAG,
+    initial: int = 0,
+    total: int | None = None,
+    collected: list[EpisodeSummary] | None = None,
 ) -> list[EpisodeSummary]:
-    """Run episodes with a progress bar showing success rate and attempts per hour."""
-    summaries: list[EpisodeSummary] = []
+    """Run episodes with a progress bar showing success rate and attempts per hour, sorted by episode id.
+
+    Summaries are appended to ``collected`` as they arrive, so a caller keeps them when the run is interrupted.
+    """
+    summaries = collected if collected is not None else []
     began = time.monotonic()
-    with tqdm(total=len(seeds), desc=label, unit="attempt", dynamic_ncols=True, file=sys.stderr) as bar:
-        for summary in run_parallel(settings, seeds, workers, bag_dir):
+    total = len(seeds) if total is None else total
+    with tqdm(total=total, initial=initial, desc=label, unit="attempt", dynamic_ncols=True, file=sys.stderr) as bar:
+        for summary in run_parallel(
+            settings, seeds, workers, bag_dir, episode_ids, bag_tag=bag_tag, episodes_per_bag=episodes_per_bag
+        ):
             summaries.append(summary)
             elapsed = max(time.monotonic() - began, 1e-6)
             rate = sum(s.success for s in summaries) / len(summaries)
@@ -46,24 +56,52 @@ def run_episodes(
     return summaries
 
 
-def collect(settings: RunSettings, episodes: int, out: Path, workers: int, seed_offset: int = 0) -> dict:
-    """Record ``episodes`` attempts with a collection policy into bags under ``out``."""
-    refuse_existing(out)
-    out.mkdir(parents=True)
-    seeds = [COLLECTION_SEED_BASE + seed_offset + i for i in range(episodes)]
-    began = time.monotonic()
-    summaries = run_episodes(settings, seeds, workers, out, f"collect ({settings.controller})")
-    seconds = time.monotonic() - began
-    report = {
-        "settings": asdict(settings),
-        "episodes": len(summaries),
-        "successes": sum(s.success for s in summaries),
-        "seconds": seconds,
-        "attempts_per_hour": len(summaries) / max(seconds, 1e-6) * 3600,
-        "command": shlex.join(sys.argv),
-    }
-    (out / "collection.json").write_text(json.dumps(report, indent=2))
-    return report
+def collect(
+    settings: RunSettings,
+    episodes: int,
+    out: Path,
+    workers: int,
+    seed_offset: int = 0,
+    episodes_per_bag: int = DEFAULT_EPISODES_PER_BAG,
+) -> dict:
+    """Record ``episodes`` attempts with a collection policy into bags under ``out`` (see ``collection``)."""
+    from grasp_bringup.collection import collect as collect_episodes
+
+    preflight(settings)
+    return collect_episodes(settings, episodes, out, workers, seed_offset, episodes_per_bag)
+
+
+def bag_info(paths: list[Path]) -> dict:
+    """Summaries of the bags under ``paths``; unreadable bags are listed with why, unfinished ones named."""
+    from grasp_datacollect.bag_reader import MalformedBagError, bag_summary
+    from grasp_datacollect.bag_repair import find_unfinished_bags
+
+    bags, unreadable = [], []
+    for bag in find_bags(paths, allow_empty=True):
+        try:
+            bags.append(bag_summary(bag))
+        except MalformedBagError as error:
+            unreadable.append({"path": str(bag), "error": str(error)})
+    unfinished = [str(b) for p in paths for b in find_unfinished_bags(p)]
+    if not bags and not unreadable and not unfinished:
+        raise FileNotFoundError(f"no rosbag2 folder under {', '.join(map(str, paths))}")
+    totals = {key: sum(b[key] for b in bags) for key in ("episodes", "complete_episodes", "steps", "successes")}
+    return {"bags": bags, "totals": totals, "unreadable": unreadable, "unfinished": unfinished}
+
+
+def repair_bags(paths: list[Path]) -> list:
+    """Repair every unfinished bag at or below ``paths`` (see ``grasp_datacollect.bag_repair``)."""
+    from grasp_datacollect.bag_repair import find_unfinished_bags, repair_bag
+
+    for path in paths:
+        if not Path(path).exists():
+            raise FileNotFoundError(f"no such bag or folder: {path}")
+    unfinished = [bag for path in paths for bag in find_unfinished_bags(path)]
+    if not unfinished:
+        raise FileNotFoundError(
+            f"no unfinished bag (an .mcap file without metadata.yaml) under {', '.join(map(str, paths))}"
+        )
+    return [repair_bag(bag) for bag in unfinished]
 
 
 def train(
@@ -76,9 +114,15 @@ def train(
     progress: bool = True,
 ) -> dict:
     """Train the grasp-success CNN on the bags and export it to ONNX with its contract."""
+    try:
+        from grasp_perception.export import export_onnx
+        from grasp_perception.train import TrainConfig, build_contract, train_grasp_model
+    except ModuleNotFoundError as error:
+        raise UsageError(
+            f"training needs the dev extras ({error.name} is not installed): run `scripts/setup.sh --dev` "
+            "(PyTorch 2.13.0 CPU and onnxscript)"
+        ) from None
     from grasp_datacollect.samples import load_grasp_samples
-    from grasp_perception.export import export_onnx
-    from grasp_perception.train import TrainConfig, build_contract, train_grasp_model
 
     bags = find_bags(bag_paths)
     samples = load_grasp_samples(bags, progress=progress)
@@ -106,8 +150,10 @@ def evaluate(
     settings: RunSettings, episodes: int, out: Path, workers: int, open_loop: bool = True, record: bool = True
 ) -> dict:
     """Closed loop (and the open-loop baseline) on ``episodes`` scenes: JSON summary, PNG plot, bags."""
-    refuse_existing(out)
-    out.mkdir(parents=True)
+    if episodes < 1:
+        raise UsageError(f"--episodes must be at least 1, got {episodes}")
+    preflight(settings)
+    claim_output_folder(out)
     seeds = [EVALUATION_SEED_BASE + i for i in range(episodes)]
     conditions = {"closed_loop": replace(settings, controller="cem")}
     if open_loop:

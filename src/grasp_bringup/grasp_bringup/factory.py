@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import sys
+import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -15,6 +18,19 @@ from grasp_sim.world_config import WorldConfig
 
 CONTROLLER_NAMES = (*POLICY_NAMES, "cem", "open_loop")
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "grasp_success.onnx"
+
+
+class UsageError(ValueError):
+    """Bad input from the user: the command prints the message as one line and exits with code 2."""
+
+
+def _check_range(name: str, value: float, low: float, high: float = math.inf) -> None:
+    option = f"{name} (--{name.replace('_', '-')})"
+    if isinstance(value, float) and not math.isfinite(value):
+        raise UsageError(f"{option} must be a finite number, got {value}")
+    if not low <= value <= high:
+        bound = f">= {low}" if high == math.inf else f"between {low} and {high}"
+        raise UsageError(f"{option} must be {bound}, got {value}")
 
 
 @dataclass(frozen=True)
@@ -44,6 +60,44 @@ class RunSettings:
             raise ValueError(f"controller '{self.controller}' needs a model (--model path/to/model.onnx)")
         if self.model and not Path(self.model).is_file():
             raise FileNotFoundError(f"model file not found: {self.model}")
+        _check_range("camera_px", self.camera_px, 16, 472)
+        _check_range("min_objects", self.min_objects, 1, 5)
+        _check_range("max_objects", self.max_objects, 1, 5)
+        if self.min_objects > self.max_objects:
+            raise UsageError(
+                f"--min-objects {self.min_objects} is more than --max-objects {self.max_objects}: swap them"
+            )
+        _check_range("kinematic_noise", self.kinematic_noise, 0.0, 10.0)
+        _check_range("cem_samples", self.cem_samples, 2, 4096)
+        _check_range("cem_elites", self.cem_elites, 1, self.cem_samples)
+        _check_range("cem_iterations", self.cem_iterations, 1, 100)
+        _check_range("step_budget", self.step_budget, 1, 10_000)
+        _check_range("explore_probability", self.explore_probability, 0.0, 1.0)
+        _check_range("scorer_threads", self.scorer_threads, 1, 256)
+
+
+def preflight(settings: RunSettings) -> None:
+    """Check in this process everything the workers will build, so bad input fails before any worker starts.
+
+    Loads the model (contract checked) and a mesh folder (cached for the workers; bad files are skipped with a
+    warning naming them), and builds the world and servo configurations.
+    """
+    config = world_config(settings)
+    servo_config(settings)
+    get_profile(settings.robot)
+    if settings.model:
+        from grasp_perception.scorer import OnnxGraspScorer
+
+        OnnxGraspScorer(settings.model)
+    if config.object_set not in ("train", "heldout"):
+        from grasp_sim.objects import load_mesh_folder
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            objects = load_mesh_folder(Path(config.object_set).expanduser(), progress=sys.stderr.isatty())
+        for warning in caught:
+            print(f"warning: {warning.message}", file=sys.stderr)
+        print(f"object set {config.object_set}: {len(objects)} meshes", file=sys.stderr)
 
 
 def world_config(settings: RunSettings) -> WorldConfig:

@@ -1,43 +1,89 @@
-"""Runs many episodes over worker processes, each with its own world and its own bag."""
+"""Runs many episodes over worker processes, each with its own world and its own sequence of bags.
+
+Stopping is always orderly: a worker asked to stop (SIGTERM, its parent gone, or the parent interrupted)
+finishes the episode in flight, closes its bag and exits. Workers ignore SIGINT, so Ctrl-C in a terminal
+reaches only the parent, which then stops them. A worker killed outright (SIGKILL) loses only the episode
+in flight: every finished episode was synced to disk, and ``grasp bag-repair`` / ``grasp collect --resume``
+recover its bag.
+"""
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import queue as queue_module
+import signal
+import threading
 import time
-from collections.abc import Iterator
+import traceback
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from grasp_bringup.episode_loop import EpisodeSummary, NullSink, run_episode
 from grasp_bringup.factory import RunSettings, build_controller, world_config
 
+DEFAULT_EPISODES_PER_BAG = 100
+PARENT_POLL_S = 0.5
+STOP_GRACE_S = 60.0  # how long the parent waits for workers to finish their episode in flight
+
+
+class WorkerError(RuntimeError):
+    """A worker process failed; the message says which and why, ``details`` holds its traceback."""
+
+    def __init__(self, message: str, details: str = "") -> None:
+        super().__init__(message)
+        self.details = details
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """The run was interrupted (SIGINT / SIGTERM); the workers finished their episodes in flight and stopped."""
+
 
 @dataclass(frozen=True)
 class WorkerJob:
     settings: RunSettings
+    worker: int
     seeds: tuple[int, ...]
     episode_ids: tuple[int, ...]
-    bag_path: str | None
+    bag_prefix: str | None  # bags go to <bag_prefix>_0000, _0001, ...
+    episodes_per_bag: int
 
 
-def _worker(job: WorkerJob, queue: mp.Queue) -> None:
-    """Run the job's episodes; put each EpisodeSummary (or an error string) on the queue."""
+def _watch_parent(parent: int, stop: threading.Event) -> None:
+    """Set ``stop`` when the parent process is gone (this process was re-parented)."""
+    while not stop.wait(PARENT_POLL_S):
+        if os.getppid() != parent:
+            stop.set()
+
+
+def _worker(job: WorkerJob, results: mp.Queue) -> None:
+    """Run the job's episodes; put (worker, EpisodeSummary), (worker, error) and finally (worker, None)."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    warnings.simplefilter("ignore")  # the parent's preflight already reported them, once
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the parent, which stops us in order
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    parent = os.getppid()
+    threading.Thread(target=_watch_parent, args=(parent, stop), daemon=True).start()
     try:
         from grasp_sim.world import GraspWorld
 
         world = GraspWorld(world_config(job.settings), robot=job.settings.robot)
         controller = build_controller(job.settings)
         model_name = Path(job.settings.model).name if job.settings.model else ""
-        if job.bag_path:
-            from grasp_datacollect.bag_writer import EpisodeBagWriter
+        if job.bag_prefix:
+            from grasp_datacollect.rolling_bags import RollingEpisodeBags
 
-            sink_context = EpisodeBagWriter(Path(job.bag_path))
+            sink_context = RollingEpisodeBags(Path(job.bag_prefix), job.episodes_per_bag)
         else:
             sink_context = NullSink()
         with sink_context as sink:
             for seed, episode_id in zip(job.seeds, job.episode_ids, strict=True):
+                if stop.is_set():
+                    break
                 summary = run_episode(
                     world,
                     controller,
@@ -48,43 +94,133 @@ def _worker(job: WorkerJob, queue: mp.Queue) -> None:
                     model_name=model_name,
                     max_steps=job.settings.step_budget,
                 )
-                queue.put(summary)
-    except Exception as error:  # reported to the parent, which stops with a clear message
-        import traceback
-
-        queue.put(f"worker failed: {error!r}\n{traceback.format_exc()}")
+                results.put((job.worker, summary))
+    except Exception as error:  # reported to the parent, which stops the run with a clear message
+        results.put((job.worker, WorkerError(f"worker {job.worker} failed: {error}", traceback.format_exc())))
     finally:
-        queue.put(None)
+        if os.getppid() != parent:
+            results.cancel_join_thread()  # nobody reads the queue any more: do not block on exit
+        results.put((job.worker, None))
+
+
+def split_jobs(
+    settings: RunSettings,
+    seeds: Sequence[int],
+    episode_ids: Sequence[int],
+    workers: int,
+    bag_dir: Path | None,
+    bag_tag: str,
+    episodes_per_bag: int,
+) -> list[WorkerJob]:
+    """Deal the episodes round-robin to at most ``workers`` workers."""
+    workers = max(1, min(workers, len(seeds)))
+    return [
+        WorkerJob(
+            settings,
+            k,
+            tuple(seeds[k::workers]),
+            tuple(episode_ids[k::workers]),
+            str(bag_dir / f"{bag_tag}w{k}") if bag_dir else None,
+            episodes_per_bag,
+        )
+        for k in range(workers)
+    ]
 
 
 def run_parallel(
-    settings: RunSettings, seeds: list[int], workers: int, bag_dir: Path | None
+    settings: RunSettings,
+    seeds: Sequence[int],
+    workers: int,
+    bag_dir: Path | None,
+    episode_ids: Sequence[int] | None = None,
+    bag_tag: str = "",
+    episodes_per_bag: int = DEFAULT_EPISODES_PER_BAG,
 ) -> Iterator[EpisodeSummary]:
-    """Yield episode summaries as workers finish them. Bags go to ``bag_dir/worker_<k>``."""
-    workers = max(1, min(workers, len(seeds)))
+    """Yield episode summaries as workers finish them. Bags go to ``bag_dir/<bag_tag>w<k>_<part>``.
+
+    SIGINT or SIGTERM tells the workers to stop: the episodes they finish meanwhile are still yielded, then
+    ``RunInterrupted`` is raised. A second signal stops waiting at once.
+    """
+    if len(seeds) == 0:
+        return
+    ids = list(range(len(seeds))) if episode_ids is None else list(episode_ids)
+    jobs = split_jobs(settings, seeds, ids, workers, bag_dir, bag_tag, episodes_per_bag)
     context = mp.get_context("spawn")
-    queue: mp.Queue = context.Queue()
-    processes = []
-    for k in range(workers):
-        chunk = tuple(seeds[k::workers])
-        ids = tuple(range(k, len(seeds), workers))
-        bag = str(bag_dir / f"worker_{k}") if bag_dir else None
-        process = context.Process(target=_worker, args=(WorkerJob(settings, chunk, ids, bag), queue), daemon=True)
+    results: mp.Queue = context.Queue()
+    processes = [context.Process(target=_worker, args=(job, results), daemon=True) for job in jobs]
+    for process in processes:
         process.start()
-        processes.append(process)
-    running = workers
+    stopper = _Stopper(processes)
+    running = set(range(len(processes)))
+    failure: WorkerError | None = None
     try:
-        while running:
-            item = queue.get()
-            if item is None:
-                running -= 1
-            elif isinstance(item, str):
-                raise RuntimeError(item)
-            else:
-                yield item
+        with stopper.on_signals():
+            while running and not stopper.overdue():
+                try:
+                    worker, item = results.get(timeout=0.2)
+                except queue_module.Empty:
+                    for k in [k for k in running if not processes[k].is_alive()]:
+                        running.discard(k)
+                        failure = failure or WorkerError(
+                            f"worker {k} died (exit code {processes[k].exitcode}); the episodes it finished are "
+                            "on disk: resume with `grasp collect --resume` (collection) or run again"
+                        )
+                        stopper.stop()
+                    continue
+                if item is None:
+                    running.discard(worker)
+                elif isinstance(item, WorkerError):
+                    failure = failure or item
+                    stopper.stop()
+                else:
+                    yield item
     finally:
-        deadline = time.monotonic() + 30
+        if running:
+            stopper.stop()
         for process in processes:
-            process.join(timeout=max(0.1, deadline - time.monotonic()))
+            process.join(timeout=STOP_GRACE_S)
+            if process.is_alive():
+                process.kill()
+    if failure is not None:
+        raise failure
+    if stopper.requested:
+        raise RunInterrupted()
+
+
+class _Stopper:
+    """Stops the workers in order: on request, or on the first SIGINT / SIGTERM (a second one interrupts)."""
+
+    def __init__(self, processes: list) -> None:
+        self._processes = processes
+        self.requested = False
+        self._deadline = float("inf")
+
+    def stop(self) -> None:
+        """Ask every live worker to finish its episode in flight and stop (SIGTERM, handled by the worker)."""
+        if self._deadline == float("inf"):
+            self._deadline = time.monotonic() + STOP_GRACE_S
+        for process in self._processes:
             if process.is_alive():
                 process.terminate()
+
+    def overdue(self) -> bool:
+        return time.monotonic() > self._deadline
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        self.stop()
+
+    @contextmanager
+    def on_signals(self) -> Iterator[None]:
+        """Handle SIGINT and SIGTERM while the workers run (main thread only; elsewhere nothing changes)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from grasp_bringup import commands
 from grasp_bringup.factory import RunSettings
+from grasp_bringup.run_folders import refuse_existing
 
 
 def run_pipeline(
@@ -42,7 +43,7 @@ def run_pipeline(
     if resume and record_path.is_file():
         previous = {s["stage"]: s for s in json.loads(record_path.read_text())["stages"]}
     elif out.exists():
-        commands.refuse_existing(out)
+        refuse_existing(out)
     out.mkdir(parents=True, exist_ok=True)
     record: dict = {"command": shlex.join(sys.argv), "stages": []}
     began = time.monotonic()

@@ -13,8 +13,34 @@ def default_run_dir(kind: str) -> Path:
 def collection_text(report: dict) -> str:
     rate = report["successes"] / max(report["episodes"], 1)
     return (
-        f"recorded {report['episodes']} attempts ({report['successes']} successes, {rate:.1%}) in "
-        f"{report['seconds']:.0f} s: {report['attempts_per_hour']:,.0f} attempts/hour"
+        f"recorded {report['episodes']} of {report['target_episodes']} attempts ({report['successes']} successes, "
+        f"{rate:.1%}) in {report['seconds']:.0f} s: {report['attempts_per_hour']:,.0f} attempts/hour"
+    )
+
+
+def bag_info_text(info: dict) -> str:
+    rows = [f"{'bag':50s} {'episodes':>8s} {'complete':>8s} {'steps':>7s} {'success':>8s}  policies"]
+    for bag in info["bags"]:
+        rate = f"{bag['successes'] / bag['complete_episodes']:.1%}" if bag["complete_episodes"] else "-"
+        policies = ", ".join(f"{name} {count}" for name, count in bag["policies"].items())
+        rows.append(
+            f"{bag['path']:50s} {bag['episodes']:8d} {bag['complete_episodes']:8d} {bag['steps']:7d} "
+            f"{rate:>8s}  {policies}"
+        )
+    t = info["totals"]
+    rate = f"{t['successes'] / t['complete_episodes']:.1%}" if t["complete_episodes"] else "-"
+    total = f"total ({len(info['bags'])} bags)"
+    rows.append(f"{total:50s} {t['episodes']:8d} {t['complete_episodes']:8d} {t['steps']:7d} {rate:>8s}")
+    rows += [f"unreadable: {bad['error']}" for bad in info["unreadable"]]
+    rows += [f"unfinished (a killed run; recover with `grasp bag-repair`): {path}" for path in info["unfinished"]]
+    return "\n".join(rows)
+
+
+def repair_text(reports: list) -> str:
+    return "\n".join(
+        f"repaired {r.path}: {r.episodes_kept} finished episodes kept, {r.messages_dropped} messages of the "
+        f"episode in flight dropped{' (file was cut mid-record)' if r.truncated else ''}"
+        for r in reports
     )
 
 

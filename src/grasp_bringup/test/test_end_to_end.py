@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+from grasp_bringup.bag_paths import find_bags
 from grasp_bringup.factory import RunSettings
 from grasp_datacollect.bag_reader import read_episodes
 
@@ -25,7 +26,7 @@ def trained(tmp_path_factory):
 def test_collection_writes_readable_bags_with_every_attempt(trained):
     root, report, _, _ = trained
     assert report["episodes"] == 12
-    episodes = [e for worker in sorted((root / "bags").glob("worker_*")) for e in read_episodes(worker)]
+    episodes = [e for bag in find_bags([root / "bags"]) for e in read_episodes(bag)]
     assert len(episodes) == 12
     assert all(e.outcome is not None and e.outcome.label_method == "lift_test" for e in episodes)
     assert sum(e.outcome.success for e in episodes) == report["successes"]
@@ -45,7 +46,7 @@ def test_trained_model_drives_closed_and_open_loop_evaluation(trained):
     assert (root / "eval" / "evaluation.png").stat().st_size > 10_000
     saved = json.loads((root / "eval" / "summary.json").read_text())
     assert saved["results"]["closed_loop"]["success_ci95"][0] <= saved["results"]["closed_loop"]["success_rate"]
-    episodes = list(read_episodes(root / "eval" / "bags_closed_loop" / "worker_0"))
+    episodes = list(read_episodes(root / "eval" / "bags_closed_loop" / "w0_0000"))
     assert len(episodes) == 3 and episodes[0].info.policy == "cem"
 
 
@@ -56,6 +57,7 @@ def test_cli_refuses_bad_input_with_clear_errors(tmp_path):
     missing = grasp("evaluate", "--model", str(tmp_path / "nope.onnx"), "--out", str(tmp_path / "o"))
     assert missing.returncode == 2 and "model file not found" in missing.stderr
     tmp_path.joinpath("exists").mkdir()
+    tmp_path.joinpath("exists", "data.txt").write_text("recorded")
     exists = grasp("collect", "--episodes", "1", "--out", str(tmp_path / "exists"))
     assert exists.returncode == 2 and "already exists" in exists.stderr
     no_bags = grasp("train", "--bags", str(tmp_path / "exists"), "--out", str(tmp_path / "m.onnx"))

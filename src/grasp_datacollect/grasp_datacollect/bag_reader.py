@@ -182,6 +182,21 @@ def read_episodes(path: Path) -> Iterator[Episode]:
         reader.close()
 
 
+def episode_outcomes(path: Path) -> dict[int, EpisodeOutcome]:
+    """The outcomes of a bag's finished episodes by episode id, without reading any frame (fast)."""
+    bag = Path(path)
+    typestore = grasp_typestore()
+    reader = _open(bag)
+    try:
+        by_topic = _connections(reader, bag, typestore)
+        return {
+            int(msg.episode_id): bag_convert.episode_outcome(msg)
+            for _, msg in _messages(reader, by_topic[TOPIC_EPISODE_OUTCOME], bag, typestore)
+        }
+    finally:
+        reader.close()
+
+
 def _assemble(
     reader: Reader, image_conns: list[Connection], index: _Index, bag: Path, typestore: Typestore
 ) -> Iterator[Episode]:

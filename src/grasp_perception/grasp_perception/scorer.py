@@ -34,8 +34,9 @@ class OnnxGraspScorer:
         providers: execution providers; default CUDA if available, else CPU.
 
     Raises:
-        ModelContractError: the contract is missing, or not one this code implements, or disagrees with
-            the graph.
+        FileNotFoundError: no such file.
+        ModelContractError: the file is not a readable ONNX model, or its contract is missing, or not one
+            this code implements, or disagrees with the graph.
     """
 
     def __init__(self, path: str | Path, threads: int = 1, providers: list[str] | None = None):
@@ -44,14 +45,25 @@ class OnnxGraspScorer:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        self._session = ort.InferenceSession(str(self.path), options, providers=providers or default_providers())
-        metadata = self._session.get_modelmeta().custom_metadata_map
-        self._contract = ModelContract.from_metadata(metadata)
-        self._contract.validate()
-        self._contract.check_graph(
-            {arg.name: arg.shape for arg in self._session.get_inputs()},
-            {arg.name: arg.shape for arg in self._session.get_outputs()},
-        )
+        if not self.path.is_file():
+            raise FileNotFoundError(f"model file not found: {self.path}")
+        try:
+            self._session = ort.InferenceSession(
+                str(self.path), options, providers=providers or default_providers()
+            )
+        except Exception as error:  # onnxruntime raises its own exception types for unreadable files
+            first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise ModelContractError(f"{self.path}: not a readable ONNX model ({first_line})") from None
+        try:
+            metadata = self._session.get_modelmeta().custom_metadata_map
+            self._contract = ModelContract.from_metadata(metadata)
+            self._contract.validate()
+            self._contract.check_graph(
+                {arg.name: arg.shape for arg in self._session.get_inputs()},
+                {arg.name: arg.shape for arg in self._session.get_outputs()},
+            )
+        except ModelContractError as error:
+            raise ModelContractError(f"{self.path}: {error}") from None
         self._preprocessing = self._contract.image.preprocessing()
 
     @property

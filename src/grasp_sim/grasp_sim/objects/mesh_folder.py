@@ -139,6 +139,7 @@ def load_mesh_folder(
     Non-convex meshes are decomposed with CoACD (``threshold=decomposition_threshold``, at most
     ``max_convex_hull`` parts, extra ``coacd_options`` passed through); the parts are cached in
     ``cache_dir`` (default: ``default_cache_dir()``) keyed by the file's sha256 and those parameters.
+    A file that cannot be used is skipped with a warning naming it and why; no usable file is an error.
     Warns when an object is too wide for a top-down grasp.
     """
     folder = Path(folder)
@@ -151,18 +152,24 @@ def load_mesh_folder(
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     options = dict(coacd_options or {})
     params = {"threshold": decomposition_threshold, "max_convex_hull": max_convex_hull, **options}
-    objects, taken = [], set()
+    objects, taken, skipped = [], set(), []
     bar = _progress(files, progress)
     for path in bar:
         if hasattr(bar, "set_postfix_str"):
             bar.set_postfix_str(path.name)
-        data = path.read_bytes()
-        mesh = _load_mesh(path)
-        cache_file = cache_dir / f"{_cache_key(data, params)}.npz"
-        parts = _read_cache(cache_file)
-        if parts is None:
-            parts = _decompose(path, mesh, decomposition_threshold, max_convex_hull, options)
-            _write_cache(cache_file, parts)
+        try:
+            data = path.read_bytes()
+            mesh = _load_mesh(path)
+            cache_file = cache_dir / f"{_cache_key(data, params)}.npz"
+            parts = _read_cache(cache_file)
+            if parts is None:
+                parts = _decompose(path, mesh, decomposition_threshold, max_convex_hull, options)
+                _write_cache(cache_file, parts)
+        except (ValueError, OSError, RuntimeError) as exc:
+            message = str(exc) if str(exc).startswith(str(path)) else f"{path}: {exc}"
+            warnings.warn(f"skipping {message}", stacklevel=2)
+            skipped.append(message)
+            continue
         name = _unique_name(path.stem, taken)
         gray = 0.45 + 0.4 * (int(hashlib.sha256(name.encode()).hexdigest()[:4], 16) / 0xFFFF)
         obj = ObjectSpec(
@@ -182,4 +189,6 @@ def load_mesh_folder(
                 stacklevel=2,
             )
         objects.append(obj)
+    if not objects:
+        raise ValueError(f"no usable mesh in {folder}: " + "; ".join(skipped))
     return objects
