@@ -108,7 +108,7 @@ class CrossEntropyMotionOptimizer:
         filler[:, 2] = np.clip(filler[:, 2], -self.config.rotation_limit, self.config.rotation_limit)
         motions = self.project_to_grasp_height(start, filler)
         for i, motion in enumerate(motions):
-            clipped = self.workspace.clip_motion(start, motion)
+            clipped = self.workspace.motion_into(start, motion)
             filler[i, :2] = clipped[:2]
         return np.concatenate([kept, filler])
 

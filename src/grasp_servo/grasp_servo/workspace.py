@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from grasp_servo.pose import GripperPose, apply_motion, motion_between
+from grasp_servo.pose import GripperPose, apply_motion, motion_between, wrap_half_turn
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,21 @@ class Workspace:
         return GripperPose(float(x), float(y), float(z), pose.yaw)
 
     def clip_motion(self, start: GripperPose, motion: np.ndarray) -> np.ndarray:
-        """The motion from ``start`` changed so that its end stays inside the box."""
+        """The motion from ``start`` changed so that its end stays inside the box, for executing as one step.
+
+        From a start outside the box the end is kept inside the box grown just enough to hold the start, so a
+        step never takes the gripper further out on any axis and never jumps back in: every axis of the
+        translation only shrinks toward the start, so a capped step stays capped. The rotation is kept (wrapped
+        to a half turn).
+        """
+        lower, upper = np.minimum(self.lower, start.position), np.maximum(self.upper, start.position)
+        x, y, z = np.clip(apply_motion(start, motion).position, lower, upper)
+        clipped = motion_between(start, GripperPose(float(x), float(y), float(z), start.yaw))
+        clipped[3] = float(wrap_half_turn(motion[3]))
+        return clipped
+
+    def motion_into(self, start: GripperPose, motion: np.ndarray) -> np.ndarray:
+        """The motion from ``start`` changed so that its end lies inside the box, however far that is."""
         return motion_between(start, self.clip_pose(apply_motion(start, motion)))
 
     def motion_endpoints(self, start: GripperPose, motions: np.ndarray) -> np.ndarray:
