@@ -22,6 +22,26 @@ ScoreFunction = Callable[[np.ndarray], np.ndarray]
 """Maps motions (N, 4) = (dx, dy, dz, dyaw) to success probabilities (N,)."""
 
 
+def checked_scores(raw: np.ndarray, count: int) -> np.ndarray:
+    """A score function's answer for ``count`` motions as (count,) floats.
+
+    Raises:
+        ValueError: the answer has the wrong number of values, or a non-finite one (NaN, +-inf): a broken model
+            must stop the step rather than steer it (a NaN compares false with everything, so it would otherwise
+            pass as an ordinary score).
+    """
+    scores = np.asarray(raw, dtype=float).reshape(-1)
+    if scores.shape[0] != count:
+        raise ValueError(f"score function returned {scores.shape[0]} values for {count} motions")
+    finite = np.isfinite(scores)
+    if not np.all(finite):
+        raise ValueError(
+            f"score function returned {int(np.sum(~finite))} non-finite values of {count} "
+            f"(first: {scores[~finite][0]})"
+        )
+    return scores
+
+
 @dataclass(frozen=True)
 class CEMConfig:
     """CEM parameters; the defaults are seed 004's (N = 64, M = 6, 3 iterations)."""
@@ -125,12 +145,9 @@ class CrossEntropyMotionOptimizer:
             planar = self._sample(start, mean, std, rng)
             motions = self.project_to_grasp_height(start, planar)
             t0 = time.perf_counter()
-            scores = np.asarray(score(motions), dtype=float).reshape(-1)
+            raw = score(motions)
             scoring += time.perf_counter() - t0
-            if scores.shape[0] != motions.shape[0] or not np.all(np.isfinite(scores)):
-                raise ValueError(
-                    f"score function returned {scores.shape[0]} values (non-finite or wrong count)"
-                )
+            scores = checked_scores(raw, motions.shape[0])
             order = np.argsort(scores)[::-1]
             if scores[order[0]] > best_score:
                 best_score, best_motion = float(scores[order[0]]), motions[order[0]].copy()

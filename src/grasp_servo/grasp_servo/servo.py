@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from grasp_servo.cem import CEMConfig, CrossEntropyMotionOptimizer, ScoreFunction
+from grasp_servo.cem import CEMConfig, CrossEntropyMotionOptimizer, ScoreFunction, checked_scores
 from grasp_servo.pose import GripperPose
 from grasp_servo.workspace import Workspace
 
@@ -93,7 +93,7 @@ class CEMServo:
         result = self.optimizer.optimise(pose, score, rng)
         null = self.null_motion(pose)
         t0 = time.perf_counter()
-        close_score = float(np.asarray(score(null[None, :])).reshape(-1)[0])
+        close_score = float(checked_scores(score(null[None, :]), 1)[0])
         perception = result.scoring_seconds + (time.perf_counter() - t0)
         best_score = max(result.score, 1e-9)
         ratio = close_score / best_score
