@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from grasp_servo.pose import GripperPose
-from grasp_servo.workspace import Workspace
+from grasp_servo.workspace import Workspace, require_finite_pose
 
 ScoreFunction = Callable[[np.ndarray], np.ndarray]
 """Maps motions (N, 4) = (dx, dy, dz, dyaw) to success probabilities (N,)."""
@@ -133,7 +133,12 @@ class CrossEntropyMotionOptimizer:
         return np.concatenate([kept, filler])
 
     def optimise(self, start: GripperPose, score: ScoreFunction, rng: np.random.Generator) -> CEMResult:
-        """Run CEM from ``start``; ``score`` is called once per iteration with a batch of N motions."""
+        """Run CEM from ``start``; ``score`` is called once per iteration with a batch of N motions.
+
+        Raises:
+            ValueError: ``start`` is not finite, or ``score`` returned non-finite values or the wrong number.
+        """
+        require_finite_pose(start)
         cfg = self.config
         began = time.perf_counter()
         scoring = 0.0

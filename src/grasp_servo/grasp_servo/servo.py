@@ -13,7 +13,7 @@ import numpy as np
 
 from grasp_servo.cem import CEMConfig, CrossEntropyMotionOptimizer, ScoreFunction, checked_scores
 from grasp_servo.pose import GripperPose
-from grasp_servo.workspace import Workspace
+from grasp_servo.workspace import Workspace, require_finite_pose
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,13 @@ class CEMServo:
     def decide(
         self, pose: GripperPose, score: ScoreFunction, step: int, rng: np.random.Generator
     ) -> ServoDecision:
-        """Choose the next command at ``step`` (0-based) from the pose and the current frame's scorer."""
+        """Choose the next command at ``step`` (0-based) from the pose and the current frame's scorer.
+
+        Raises:
+            ValueError: the pose is not finite, or the scorer returned non-finite values or the wrong number;
+                nothing is to be executed then.
+        """
+        require_finite_pose(pose)
         began = time.perf_counter()
         result = self.optimizer.optimise(pose, score, rng)
         null = self.null_motion(pose)

@@ -9,6 +9,17 @@ import numpy as np
 from grasp_servo.pose import GripperPose, apply_motion, motion_between, wrap_half_turn
 
 
+def require_finite_pose(pose: GripperPose) -> GripperPose:
+    """``pose`` itself; a gripper pose with a NaN or infinite coordinate or yaw is refused (ValueError).
+
+    Every controller calls this before it decides anything: with an unknown pose no motion is safe, and NaN
+    would slip through every workspace comparison.
+    """
+    if not np.all(np.isfinite(pose.as_array())):
+        raise ValueError(f"gripper pose must be finite, got x={pose.x}, y={pose.y}, z={pose.z}, yaw={pose.yaw}")
+    return pose
+
+
 @dataclass(frozen=True)
 class Workspace:
     """Axis-aligned box in base_link (metres) that the pinch point may occupy."""
