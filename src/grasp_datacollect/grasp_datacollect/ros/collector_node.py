@@ -11,37 +11,27 @@ Import-safe without ROS: rclpy and the message packages are imported when the no
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from grasp_servo.ros import conversions as servo_conv
-from grasp_servo.ros.parameters import NS_PER_S, ParamSpec, declare_parameters
+from grasp_servo.ros.parameters import ParameterError, declare_parameters
 from grasp_servo.ros.rclpy_guard import Node, require_rclpy
 
 from grasp_datacollect import bag_convert
 from grasp_datacollect.bag_recorder import BagRecorder
 from grasp_datacollect.bag_types import (
-    TOPIC_DEPTH_IMAGE,
     TOPIC_EPISODE_OUTCOME,
     TOPIC_EPISODE_START,
     TOPIC_GRIPPER_STATE,
     TOPIC_MOTION_COMMAND,
 )
 from grasp_datacollect.ros.conversions import command_sample, default_bag_path
+from grasp_datacollect.ros.parameters import COLLECTOR_SPECS, collector_parameters
 from grasp_datacollect.step_assembler import StepAssembler
 
 NODE_NAME = "grasp_collector"
-
-COLLECTOR_SPECS = [
-    ParamSpec("bag_path", "", "new bag folder to record into (must not exist); empty = "
-              "grasp_bags/episodes_<date>_<time> in the working directory"),
-    ParamSpec("compression", "", "MCAP chunk compression: empty (none) or zstd"),
-    ParamSpec("state_tolerance_s", 0.05, "a step's gripper state must be stamped within this of its frame"),
-    ParamSpec("frame_buffer", 64, "depth frames kept while waiting for their motion command"),
-    ParamSpec("state_buffer", 1024, "gripper states kept for pairing"),
-    ParamSpec("depth_topic", TOPIC_DEPTH_IMAGE, "wrist depth image topic (recorded as the bag's image topic)"),
-]
 
 
 class CollectorNode(Node):  # type: ignore[misc,valid-type]
@@ -55,19 +45,18 @@ class CollectorNode(Node):  # type: ignore[misc,valid-type]
 
         from grasp_interfaces.msg import EpisodeOutcome, EpisodeStart, GripperState, MotionCommand
 
-        values = declare_parameters(self, COLLECTOR_SPECS)
-        path = Path(str(values["bag_path"])) if values["bag_path"] else default_bag_path(datetime.now())
-        compression = str(values["compression"]) or None
+        params = collector_parameters(declare_parameters(self, COLLECTOR_SPECS))  # ParameterError: fatal
+        path = params.bag_path or default_bag_path(datetime.now())
         warn = self.get_logger().warning
-        self.recorder = BagRecorder(path, compression, warn=warn)  # FileExistsError: refuse to overwrite
+        self.recorder = BagRecorder(path, params.compression, warn=warn)  # FileExistsError: refuse to overwrite
         self.assembler = StepAssembler(
-            state_tolerance_ns=round(float(values["state_tolerance_s"]) * NS_PER_S),
-            frame_capacity=int(values["frame_buffer"]), state_capacity=int(values["state_buffer"]), warn=warn,
+            state_tolerance_ns=params.state_tolerance_ns,
+            frame_capacity=params.frame_capacity, state_capacity=params.state_capacity, warn=warn,
         )
         self._closed = False
         frames = QoSProfile(depth=10, reliability=ReliabilityPolicy.BEST_EFFORT)  # works with either publisher
         reliable = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)
-        self.create_subscription(Image, str(values["depth_topic"]), self.on_image, frames)
+        self.create_subscription(Image, params.depth_topic, self.on_image, frames)
         self.create_subscription(GripperState, TOPIC_GRIPPER_STATE, self.on_gripper_state, reliable)
         self.create_subscription(MotionCommand, TOPIC_MOTION_COMMAND, self.on_command, reliable)
         self.create_subscription(EpisodeStart, TOPIC_EPISODE_START, self.on_episode_start, reliable)
@@ -116,19 +105,26 @@ def main(args: list[str] | None = None) -> None:
     require_rclpy()
     import rclpy
     from rclpy.executors import ExternalShutdownException
+    from rclpy.logging import get_logger
 
     rclpy.init(args=args)
     node = None
+    failed = False
     try:
         node = CollectorNode()
         rclpy.spin(node)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
+    except (ParameterError, FileExistsError) as error:  # a bad parameter or an existing bag: one line
+        get_logger(NODE_NAME).fatal(str(error))
+        failed = True
     finally:
         if node is not None:
             node.close()
             node.destroy_node()
         rclpy.try_shutdown()
+    if failed:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -17,15 +17,23 @@ Import-safe without ROS: rclpy, tf2_ros, moveit_py and the messages are imported
 
 from __future__ import annotations
 
+import sys
 import threading
 from types import SimpleNamespace
 from typing import Any
 
-from grasp_servo.robot_profiles import get_profile
 from grasp_servo.ros import conversions as conv
 from grasp_servo.ros.motion_logic import CloseSequencer, goal_refusal, opening_from_position
 from grasp_servo.ros.moveit_calls import plan_and_execute
-from grasp_servo.ros.parameters import NS_PER_S, ROBOT_SPEC, declare_parameters, motion_specs, workspace_from
+from grasp_servo.ros.parameters import (
+    MOTION_RULES,
+    ROBOT_SPEC,
+    ParameterError,
+    declare_parameters,
+    motion_parameters,
+    motion_specs,
+    robot_profile,
+)
 from grasp_servo.ros.rclpy_guard import Node, require_rclpy
 from grasp_servo.ros.topics import TOPIC_EPISODE_START, TOPIC_GOAL_POSE, TOPIC_GRIPPER_STATE, TOPIC_MOTION_COMMAND
 
@@ -75,16 +83,19 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
         from grasp_interfaces.msg import EpisodeStart, GripperState, MotionCommand
 
         self._msg = SimpleNamespace(GripperState=GripperState, GripperCommand=GripperCommand)
-        robot = declare_parameters(self, [ROBOT_SPEC])["robot"]
-        self.profile = get_profile(str(robot))
-        values = declare_parameters(self, motion_specs(self.profile)[1:])
+        robot = declare_parameters(self, [ROBOT_SPEC])["robot"]  # read-only: read once, here
+        self.profile = robot_profile(robot)  # ParameterError (fatal in main) for an unknown robot
+        raw = declare_parameters(self, motion_specs(self.profile)[1:], MOTION_RULES)
+        raw["robot"] = robot
+        params = motion_parameters(raw)  # every range and cross-field rule, or ParameterError
+        values = params.values
         self.values = values
         self.base_frame = str(values["base_frame"])
         self.pinch_frame = str(values["pinch_frame"])
         self.pose_link = str(values["pose_link"])
         self.planning_group = str(values["planning_group"])
-        self.workspace = workspace_from(values["workspace"])
-        self.max_goal_age_ns = round(float(values["max_goal_age_s"]) * NS_PER_S)
+        self.workspace = params.workspace
+        self.max_goal_age_ns = params.max_goal_age_ns
         self.sequencer = CloseSequencer()
         self._opening = float(values["max_opening"])
         self._closed = False
@@ -211,9 +222,11 @@ def main(args: list[str] | None = None) -> None:
     require_rclpy()
     import rclpy
     from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+    from rclpy.logging import get_logger
 
     rclpy.init(args=args)
     node = None
+    failed = False
     try:
         node = MotionNode()
         executor = MultiThreadedExecutor(num_threads=4)
@@ -221,11 +234,16 @@ def main(args: list[str] | None = None) -> None:
         executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
+    except ParameterError as error:  # a bad parameter: one line naming it, no traceback
+        get_logger(NODE_NAME).fatal(str(error))
+        failed = True
     finally:
         if node is not None:
             node.shutdown_moveit()
             node.destroy_node()
         rclpy.try_shutdown()
+    if failed:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -11,18 +11,21 @@ Import-safe without ROS: rclpy and the message packages are imported when the no
 
 from __future__ import annotations
 
+import sys
 from types import SimpleNamespace
 from typing import Any
 
-from grasp_servo.robot_profiles import get_profile
 from grasp_servo.ros import conversions as conv
 from grasp_servo.ros.parameters import (
     ROBOT_SPEC,
+    SERVO_RULES,
+    ParameterError,
     declare_parameters,
     resolve_model_path,
+    robot_profile,
     servo_config,
+    servo_parameters,
     servo_specs,
-    session_config,
     workspace_from,
 )
 from grasp_servo.ros.rclpy_guard import Node, require_rclpy
@@ -48,8 +51,13 @@ def build_controller(values: dict[str, Any]) -> tuple[FrameController, str]:
     from grasp_servo.controllers import ClosedLoopController
     from grasp_servo.servo import CEMServo
 
-    model = resolve_model_path(str(values["model_path"]))
-    scorer = OnnxGraspScorer(model, threads=int(values["scorer_threads"]))
+    try:
+        model = resolve_model_path(str(values["model_path"]))
+        scorer = OnnxGraspScorer(model, threads=int(values["scorer_threads"]))
+    except FileNotFoundError as error:  # the message names model_path
+        raise ParameterError(str(error)) from None
+    except ValueError as error:  # ModelContractError: not a grasp scoring model
+        raise ParameterError(f"model_path is not a usable scoring model: {error}") from None
     servo = CEMServo(servo_config(values), workspace_from(values["workspace"]))
     return ClosedLoopController(scorer, servo), str(model)
 
@@ -71,10 +79,12 @@ class ServoNode(Node):  # type: ignore[misc,valid-type]
             PoseStamped=PoseStamped, MotionCommand=MotionCommand, EpisodeStart=EpisodeStart,
             EpisodeOutcome=EpisodeOutcome,
         )
-        robot = declare_parameters(self, [ROBOT_SPEC])["robot"]
-        self.profile = get_profile(str(robot))
-        values = declare_parameters(self, servo_specs(self.profile)[1:])
-        values["robot"] = robot
+        robot = declare_parameters(self, [ROBOT_SPEC])["robot"]  # read-only: read once, here
+        self.profile = robot_profile(robot)  # ParameterError (fatal in main) for an unknown robot
+        raw = declare_parameters(self, servo_specs(self.profile)[1:], SERVO_RULES)
+        raw["robot"] = robot
+        params = servo_parameters(raw)  # every range and cross-field rule, or ParameterError
+        values = params.values
         self.values = values
         self.base_frame = str(values["base_frame"])
         self.throttle_s = float(values["warn_throttle_s"])
@@ -83,7 +93,7 @@ class ServoNode(Node):  # type: ignore[misc,valid-type]
             controller, self.model = build_controller(values)
         else:
             self.model = str(values["model_path"])
-        self.session = ServoSession(controller, session_config(values))
+        self.session = ServoSession(controller, params.session)
         self.states: StampBuffer[conv.GripperSample] = StampBuffer(STATE_BUFFER)
 
         reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
@@ -200,18 +210,25 @@ def main(args: list[str] | None = None) -> None:
     require_rclpy()
     import rclpy
     from rclpy.executors import ExternalShutdownException
+    from rclpy.logging import get_logger
 
     rclpy.init(args=args)
     node = None
+    failed = False
     try:
         node = ServoNode()
         rclpy.spin(node)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
+    except ParameterError as error:  # a bad parameter: one line naming it, no traceback
+        get_logger(NODE_NAME).fatal(str(error))
+        failed = True
     finally:
         if node is not None:
             node.destroy_node()
         rclpy.try_shutdown()
+    if failed:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,112 @@
+"""Parameters of the real nodes: read-only, ranges in the descriptors, bad values stop the node in one line.
+
+Runs in the docker/ros image; skipped where ROS 2 (rclpy) is missing. The plain checks behind it are tested
+without ROS in test_ros_parameters.py.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+rclpy = pytest.importorskip("rclpy", reason="ROS 2 (rclpy) is not installed: these tests run in the docker/ros image")
+pytest.importorskip("grasp_interfaces.msg", reason="grasp_interfaces is not built: source the colcon workspace")
+
+from grasp_servo.ros.parameters import ParameterError  # noqa: E402
+from rclpy.parameter import Parameter  # noqa: E402
+
+
+class IdleController:
+    def begin_episode(self, hints: object) -> None:
+        del hints
+
+    def decide(self, *args: Any) -> Any:
+        raise AssertionError("no frame is sent in these tests")
+
+
+class NoMoveIt:
+    def get_planning_component(self, name: str) -> object:
+        return object()
+
+
+@pytest.fixture
+def ros() -> Iterator[None]:
+    rclpy.init()
+    yield
+    rclpy.try_shutdown()
+
+
+def servo(**overrides: Any) -> Any:
+    from grasp_servo.ros.servo_node import ServoNode
+
+    return ServoNode(
+        controller=IdleController(),
+        parameter_overrides=[Parameter(name, value=value) for name, value in overrides.items()],
+    )
+
+
+def test_servo_parameters_are_read_only_with_their_ranges(ros: None) -> None:
+    node = servo()
+    try:
+        results = node.set_parameters([Parameter("seed", value=5)])
+        assert not results[0].successful and "read-only" in results[0].reason
+        assert node.get_parameter("seed").value == 0
+        samples = node.describe_parameter("cem_samples")
+        bounds = (samples.integer_range[0].from_value, samples.integer_range[0].to_value)
+        assert samples.read_only and bounds == (2, 4096)
+        assert "cem_elites < cem_samples" in samples.additional_constraints
+        ratio = node.describe_parameter("close_ratio")
+        assert ratio.floating_point_range[0].to_value == 1.0 and "(0, 1]" in ratio.description
+    finally:
+        node.destroy_node()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"seed": -1}, "parameter seed = -1 is out of range; valid: an integer in [0, "),  # refused by rclpy
+        ({"close_ratio": math.nan}, "parameter close_ratio = nan is out of range"),
+        ({"close_ratio": 1}, "parameter close_ratio = 1 is an integer"),  # ROS 2 parameters are typed
+        ({"step_budget": -3}, "parameter step_budget = -3 is out of range"),
+        ({"cem_elites": 64, "cem_samples": 64}, "break the rule: cem_elites < cem_samples"),  # the core's rule
+        ({"robot": "ur10"}, "parameter robot = 'ur10' is not allowed"),
+    ],
+)
+def test_bad_servo_parameters_stop_the_node_in_one_line(ros: None, overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(ParameterError) as caught:
+        servo(**overrides)
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_bad_motion_parameters_stop_the_node(ros: None) -> None:
+    from grasp_servo.ros.moveit_motion_node import MotionNode
+
+    same = [Parameter("gripper_open_position", value=0.0), Parameter("gripper_closed_position", value=0.0)]
+    with pytest.raises(ParameterError, match="gripper_open_position != gripper_closed_position"):
+        MotionNode(moveit=NoMoveIt(), parameter_overrides=same)
+    with pytest.raises(ParameterError, match=r"parameter state_rate_hz = 0\.0 is out of range"):
+        MotionNode(moveit=NoMoveIt(), parameter_overrides=[Parameter("state_rate_hz", value=0.0)])
+
+
+def test_servo_main_exits_with_one_fatal_line() -> None:
+    from grasp_servo.ros.servo_node import main
+
+    with pytest.raises(SystemExit) as caught:
+        main(["--ros-args", "-p", "cem_samples:=1"])
+    assert caught.value.code == 1
+
+
+def test_collector_main_exits_on_a_bad_parameter_and_an_existing_bag(tmp_path: Path) -> None:
+    from grasp_datacollect.ros.collector_node import main
+
+    with pytest.raises(SystemExit) as caught:
+        main(["--ros-args", "-p", "frame_buffer:=0"])
+    assert caught.value.code == 1
+    (tmp_path / "bag").mkdir()
+    with pytest.raises(SystemExit) as caught:
+        main(["--ros-args", "-p", f"bag_path:={tmp_path / 'bag'}"])
+    assert caught.value.code == 1
