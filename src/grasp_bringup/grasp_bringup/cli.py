@@ -240,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, FileExistsError, NotADirectoryError, ValueError) as error:
         print(f"grasp {args.command}: error: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
+        signum = getattr(interrupt, "signum", received["signal"])
         where = getattr(args, "out", None)
         hint = ""
         if args.command == "collect" and where is not None:
@@ -249,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
             f"grasp {args.command}: interrupted; finished episodes are in closed bags{hint}",
             file=sys.stderr,
         )
-        return 128 + int(received["signal"])
+        return 128 + int(signum)
     except Exception as error:
         from grasp_bringup.parallel_episodes import WorkerError
 

@@ -41,6 +41,10 @@ class WorkerError(RuntimeError):
 class RunInterrupted(KeyboardInterrupt):
     """The run was interrupted (SIGINT / SIGTERM); the workers finished their episodes in flight and stopped."""
 
+    def __init__(self, signum: int = signal.SIGINT) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
 
 @dataclass(frozen=True)
 class WorkerJob:
@@ -183,8 +187,8 @@ def run_parallel(
                 process.kill()
     if failure is not None:
         raise failure
-    if stopper.requested:
-        raise RunInterrupted()
+    if stopper.signum is not None:
+        raise RunInterrupted(stopper.signum)
 
 
 class _Stopper:
@@ -192,7 +196,7 @@ class _Stopper:
 
     def __init__(self, processes: list) -> None:
         self._processes = processes
-        self.requested = False
+        self.signum: int | None = None  # the signal that asked for the stop
         self._deadline = float("inf")
 
     def stop(self) -> None:
@@ -207,9 +211,9 @@ class _Stopper:
         return time.monotonic() > self._deadline
 
     def _on_signal(self, signum: int, frame: object) -> None:
-        if self.requested:
+        if self.signum is not None:
             raise KeyboardInterrupt
-        self.requested = True
+        self.signum = signum
         self.stop()
 
     @contextmanager
