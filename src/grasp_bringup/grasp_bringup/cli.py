@@ -219,6 +219,17 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--threads", type=positive_int, default=1, help="onnxruntime intra-op threads (default 1)")
     bench.add_argument("--out", type=Path, default=None, help="also write the figures to this JSON file")
     _add_cem_options(bench)
+
+    soak = sub.add_parser(
+        "soak", help="a long collection with memory and open files of every process sampled (flat or not)"
+    )
+    soak.add_argument("--episodes", type=positive_int, default=1000, help="attempts to record (default 1000)")
+    soak.add_argument("--out", type=Path, required=True, help="new folder for the bags, soak.json and soak.png")
+    soak.add_argument(
+        "--policy", choices=["random", "biased"], default="biased", help="collection policy (default biased)"
+    )
+    soak.add_argument("--interval", type=_number, default=1.0, help="seconds between samples (default 1)")
+    _add_world_options(soak, "train")
     return parser
 
 
@@ -312,6 +323,13 @@ def _dispatch(args: argparse.Namespace) -> int:
             resume=args.resume,
         )
         print(f"pipeline record: {card}")
+    elif args.command == "soak":
+        from grasp_bringup.soak import run_soak, soak_text
+
+        if args.interval <= 0:
+            raise UsageError(f"--interval must be > 0 seconds, got {args.interval}")
+        report = run_soak(_settings(args, args.policy, None), args.episodes, args.out, args.workers, args.interval)
+        print(soak_text(report, args.out))
     elif args.command == "bag-info":
         summaries = commands.bag_info(args.bags)
         print(json.dumps(summaries, indent=2, default=str) if args.json else reports.bag_info_text(summaries))
