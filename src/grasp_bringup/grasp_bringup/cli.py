@@ -17,6 +17,7 @@ import argparse
 import json
 import signal
 import sys
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -246,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         _terminate_as_interrupt(signum, frame)
 
     signal.signal(signal.SIGTERM, on_sigterm)
+    warnings.formatwarning = lambda message, *_, **__: f"warning: {message}\n"  # one line, no source echo
     try:
         return _dispatch(args)
     except (FileNotFoundError, FileExistsError, NotADirectoryError, ValueError) as error:

@@ -125,7 +125,7 @@ def train(
     from grasp_datacollect.samples import load_grasp_samples
 
     bags = find_bags(bag_paths)
-    samples = load_grasp_samples(bags, progress=progress)
+    samples = load_grasp_samples(bags, progress=progress, skip_malformed=True)
     config = TrainConfig(epochs=epochs)
     model, report = train_grasp_model(
         samples.images, samples.motions, samples.labels, samples.episode_keys, config, progress=progress

@@ -16,7 +16,7 @@ import numpy as np
 from grasp_servo.pose import motion_between
 from tqdm import tqdm
 
-from grasp_datacollect.bag_reader import read_episodes
+from grasp_datacollect.bag_reader import MalformedBagError, read_episodes
 
 
 @dataclass
@@ -98,18 +98,16 @@ class GraspSamples:
                 labels=data["labels"],
                 episode_keys=data["episode_keys"],
                 steps=data["steps"],
-                sources=[
-                    (str(b), int(e))
-                    for b, e in zip(data["source_bags"], data["source_episodes"], strict=True)
-                ],
+                sources=[(str(b), int(e)) for b, e in zip(data["source_bags"], data["source_episodes"], strict=True)],
             )
 
 
-def load_grasp_samples(paths: Sequence[Path], progress: bool = True) -> GraspSamples:
+def load_grasp_samples(paths: Sequence[Path], progress: bool = True, skip_malformed: bool = False) -> GraspSamples:
     """All samples of the given bags (see the module docstring).
 
-    Raises ``MalformedBagError`` for a malformed bag, ``ValueError`` when a bag is listed twice, when frames
-    differ in shape, or when no sample was found.
+    Raises ``MalformedBagError`` for a malformed bag (with ``skip_malformed``: warns, naming the bag and why,
+    and leaves out all of that bag), ``ValueError`` when a bag is listed twice, when frames differ in shape,
+    or when no sample was found.
     """
     bags = [Path(p) for p in paths]
     seen: dict[Path, Path] = {}
@@ -128,34 +126,43 @@ def load_grasp_samples(paths: Sequence[Path], progress: bool = True) -> GraspSam
     shape: tuple[tuple[int, int], str] | None = None  # first frame shape and where it came from
 
     for bag in tqdm(bags, desc="bags", unit="bag", disable=not progress):
+        before = len(images), len(sources)
         episodes = tqdm(read_episodes(bag), desc=bag.name, unit="episode", leave=False, disable=not progress)
-        for episode in episodes:
-            episode_id = episode.info.episode_id
-            if episode.outcome is None:
-                warnings.warn(
-                    f"bag {bag}, episode {episode_id}: no outcome (recording cut off?); skipped", stacklevel=2
-                )
-                continue
-            if not episode.steps:
-                continue
-            key = len(sources)
-            sources.append((str(bag), episode_id))
-            final_pose = episode.outcome.final_pose
-            label = 1.0 if episode.outcome.success else 0.0
-            for step in episode.steps:
-                where = f"bag {bag}, episode {episode_id}, step {step.step}"
-                if shape is None:
-                    shape = (step.depth.shape, where)
-                elif step.depth.shape != shape[0]:
-                    raise ValueError(
-                        f"{where}: depth frame is {step.depth.shape}, but {shape[1]} is {shape[0]}; "
-                        "all frames of a data set must have one shape"
+        try:
+            for episode in episodes:
+                episode_id = episode.info.episode_id
+                if episode.outcome is None:
+                    warnings.warn(
+                        f"bag {bag}, episode {episode_id}: no outcome (recording cut off?); skipped", stacklevel=2
                     )
-                images.append(step.depth.astype(np.float32, copy=False))
-                motions.append(motion_between(step.pose, final_pose))
-                labels.append(label)
-                keys.append(key)
-                steps.append(step.step)
+                    continue
+                if not episode.steps:
+                    continue
+                key = len(sources)
+                sources.append((str(bag), episode_id))
+                final_pose = episode.outcome.final_pose
+                label = 1.0 if episode.outcome.success else 0.0
+                for step in episode.steps:
+                    where = f"bag {bag}, episode {episode_id}, step {step.step}"
+                    if shape is None:
+                        shape = (step.depth.shape, where)
+                    elif step.depth.shape != shape[0]:
+                        raise ValueError(
+                            f"{where}: depth frame is {step.depth.shape}, but {shape[1]} is {shape[0]}; "
+                            "all frames of a data set must have one shape"
+                        )
+                    images.append(step.depth.astype(np.float32, copy=False))
+                    motions.append(motion_between(step.pose, final_pose))
+                    labels.append(label)
+                    keys.append(key)
+                    steps.append(step.step)
+        except MalformedBagError as error:
+            if not skip_malformed:
+                raise
+            warnings.warn(f"skipping {error}", stacklevel=2)
+            for column in (images, motions, labels, keys, steps):
+                del column[before[0] :]
+            del sources[before[1] :]
 
     if not images:
         raise ValueError(f"no samples in {len(bags)} bag(s): no episode with an outcome and depth frames")

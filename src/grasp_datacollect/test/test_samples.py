@@ -86,6 +86,20 @@ def test_malformed_bag_raises(tmp_path: Path, bag_path: Path) -> None:
         load_grasp_samples([bag_path, tmp_path / "not_a_bag"], progress=False)
 
 
+def test_malformed_bag_can_be_skipped_with_a_warning_naming_it(tmp_path: Path, bag_path: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    good = bag_path
+    (broken / "metadata.yaml").write_text((good / "metadata.yaml").read_text().replace("bag.mcap", "broken.mcap"))
+    data = (good / "bag.mcap").read_bytes()
+    (broken / "broken.mcap").write_bytes(data[: len(data) * 3 // 4] + b"\0" * 64 + data[-64:])
+    alone = load_grasp_samples([bag_path], progress=False)
+    with pytest.warns(UserWarning, match="broken"):
+        mixed = load_grasp_samples([broken, bag_path], progress=False, skip_malformed=True)
+    assert len(mixed) == len(alone)
+    assert {bag for bag, _ in mixed.sources} == {str(bag_path)}
+
+
 def test_same_bag_twice_is_refused(bag_path: Path) -> None:
     with pytest.raises(ValueError, match="listed twice"):
         load_grasp_samples([bag_path, bag_path.parent / ".." / bag_path.parent.name / "bag"], progress=False)
