@@ -39,7 +39,9 @@ def percentiles_ms(seconds: Sequence[float]) -> dict[str, float]:
 
 
 def summarise(episodes: Sequence[EpisodeSummary]) -> dict:
-    """The figures an evaluation reports for one controller."""
+    """The figures an evaluation reports for one controller; ValueError for no episodes (no rate to give)."""
+    if not episodes:
+        raise ValueError("no episodes to summarise")
     successes = sum(e.success for e in episodes)
     trials = len(episodes)
     low, high = wilson_interval(successes, trials)
@@ -51,18 +53,18 @@ def summarise(episodes: Sequence[EpisodeSummary]) -> dict:
                 perception.append(p)
                 optimisation.append(o)
                 total.append(p + o)
-    steps = np.array([e.steps for e in episodes], dtype=float) if episodes else np.zeros(0)
+    steps = np.array([e.steps for e in episodes], dtype=float)
     terminations: dict[str, int] = {}
     for e in episodes:
         terminations[e.termination] = terminations.get(e.termination, 0) + 1
     return {
         "episodes": trials,
         "successes": successes,
-        "success_rate": successes / trials if trials else float("nan"),
+        "success_rate": successes / trials,
         "success_ci95": [low, high],
-        "steps_mean": float(steps.mean()) if steps.size else float("nan"),
-        "steps_p50": float(np.median(steps)) if steps.size else float("nan"),
-        "steps_max": int(steps.max()) if steps.size else 0,
+        "steps_mean": float(steps.mean()),
+        "steps_p50": float(np.median(steps)),
+        "steps_max": int(steps.max()),
         "terminations": terminations,
         "latency_ms": {
             "servo_step": percentiles_ms(total),

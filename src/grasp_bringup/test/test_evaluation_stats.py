@@ -22,3 +22,8 @@ def test_summarise_counts_successes_steps_and_latencies():
     assert result["steps_mean"] == 4.0 and result["terminations"] == {"servo_close": 1, "step_budget": 1}
     assert result["latency_ms"]["perception"]["count"] == 8
     assert result["latency_ms"]["servo_step"]["p50"] == pytest.approx(percentiles_ms([0.023])["p50"], rel=0.2)
+
+
+def test_summarise_refuses_no_episodes():
+    with pytest.raises(ValueError, match=r"^no episodes to summarise$"):
+        summarise([])

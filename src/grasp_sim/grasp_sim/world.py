@@ -281,9 +281,10 @@ class GraspWorld:
         best = heights[best_name]
         success = best >= cfg.success_height
         relation = ">=" if success else "<"
+        opening = max(0.0, self.gripper_opening())  # fingers closed on nothing overshoot a hair below 0
         detail = (
             f"{best_name} at {best:.3f} m {relation} {cfg.success_height:.3f} m after lifting "
-            f"{cfg.lift_distance:.2f} m and holding {cfg.hold_time:.1f} s; opening {self.gripper_opening():.4f} m"
+            f"{cfg.lift_distance:.2f} m and holding {cfg.hold_time:.1f} s; opening {opening:.4f} m"
         )
         return LiftResult(success, "lift_test", detail, best_name if success else None)
 
