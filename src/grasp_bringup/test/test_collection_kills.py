@@ -7,82 +7,27 @@ can be resumed to exactly its target, with every episode id once.
 from __future__ import annotations
 
 import json
-import os
-import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
-mcap_reader = pytest.importorskip("mcap.reader", reason="the independent bag reader (mcap) is a test dependency")
-mcap_ros2_decoder = pytest.importorskip("mcap_ros2.decoder", reason="mcap-ros2-support is a test dependency")
+pytest.importorskip("mcap_ros2.decoder", reason="the independent bag reader (mcap-ros2-support) is a dev extra")
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads worker pids from /proc")
+
+from grasp_bringup.kill_check import (  # noqa: E402 (after the skip checks)
+    WORKERS,
+    Collection,
+    kill,
+    outcomes_by_independent_reader,
+    process_gone,
+    unfinished_bags,
+)
 
 TARGET = 60
-WORKERS = 2
-OUTCOME_TOPIC = "/grasp/episode_outcome"
-
-
-class Collection:
-    """A ``grasp collect`` run in its own process group, with its progress read from stderr as it goes."""
-
-    def __init__(self, out: Path, *extra: str) -> None:
-        self.out = out
-        args = ["collect", "--policy", "random", "--max-objects", "1", "--workers", str(WORKERS)]
-        args += ["--episodes-per-bag", "25", "--out", str(out), *extra]
-        if "--resume" not in extra:
-            args += ["--episodes", str(TARGET)]
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "grasp_bringup.cli", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-        self.stderr = b""
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        while chunk := self.process.stderr.read1(4096):
-            self.stderr += chunk
-
-    def reported(self) -> int:
-        """Episodes the progress bar has reported finished so far."""
-        counts = re.findall(rb"(\d+)/%d \[" % TARGET, self.stderr)
-        return int(counts[-1]) if counts else 0
-
-    def wait_for(self, episodes: int, timeout: float = 120) -> int:
-        deadline = time.monotonic() + timeout
-        while self.reported() < episodes:
-            assert self.process.poll() is None, self.text()
-            assert time.monotonic() < deadline, f"no progress: {self.text()}"
-            time.sleep(0.05)
-        return self.reported()
-
-    def finish(self, timeout: float = 120) -> int:
-        rc = self.process.wait(timeout=timeout)
-        self._reader.join(timeout=10)
-        return rc
-
-    def text(self) -> str:
-        return self.stderr.decode(errors="replace")
-
-    def worker_pids(self) -> list[int]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        return [int(pid) for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
-
-
-def outcomes_by_independent_reader(out: Path) -> list[int]:
-    """Episode ids of every outcome in every MCAP file under ``out``, read with the mcap library."""
-    ids = []
-    for mcap_file in sorted(out.rglob("*.mcap")):
-        with mcap_file.open("rb") as stream:
-            reader = mcap_reader.make_reader(stream, decoder_factories=[mcap_ros2_decoder.DecoderFactory()])
-            ids += [int(msg.episode_id) for _, _, _, msg in reader.iter_decoded_messages(topics=[OUTCOME_TOPIC])]
-    return ids
 
 
 def grasp(*args: str) -> subprocess.CompletedProcess:
@@ -90,7 +35,7 @@ def grasp(*args: str) -> subprocess.CompletedProcess:
 
 
 def resume_to_target(out: Path) -> None:
-    resumed = Collection(out, "--resume")
+    resumed = Collection(out, TARGET, "--resume")
     assert resumed.finish() == 0, resumed.text()
     ids = outcomes_by_independent_reader(out)
     assert sorted(ids) == list(range(TARGET)), "every episode exactly once after the resume"
@@ -98,18 +43,11 @@ def resume_to_target(out: Path) -> None:
     assert state["status"] == "complete" and state["episodes"] == TARGET and len(state["sessions"]) == 2
 
 
-def unfinished_bags(out: Path) -> list[Path]:
-    return [p for p in out.iterdir() if p.is_dir() and not (p / "metadata.yaml").exists()]
-
-
-@pytest.mark.parametrize(("signum", "group"), [(signal.SIGTERM, False), (signal.SIGINT, True)])
-def test_sigterm_and_ctrl_c_stop_in_order_and_lose_nothing(tmp_path, signum, group):
-    run = Collection(tmp_path / "run")
+@pytest.mark.parametrize(("how", "signum"), [("sigterm", signal.SIGTERM), ("ctrl-c", signal.SIGINT)])
+def test_sigterm_and_ctrl_c_stop_in_order_and_lose_nothing(tmp_path, how, signum):
+    run = Collection(tmp_path / "run", TARGET)
     reported = run.wait_for(10)
-    if group:  # Ctrl-C in a terminal reaches the whole foreground process group
-        os.killpg(run.process.pid, signum)
-    else:  # docker stop, timeout and systemd signal the main process
-        run.process.send_signal(signum)
+    kill(run, how)  # SIGTERM to the main process (docker stop, timeout); SIGINT to the group (Ctrl-C)
     assert run.finish() == 128 + signum
     assert "Traceback" not in run.text()
     assert "grasp collect --resume" in run.text()
@@ -122,14 +60,14 @@ def test_sigterm_and_ctrl_c_stop_in_order_and_lose_nothing(tmp_path, signum, gro
 
 
 def test_sigkill_of_the_main_process_stops_the_workers_who_close_their_bags(tmp_path):
-    run = Collection(tmp_path / "run")
+    run = Collection(tmp_path / "run", TARGET)
     reported = run.wait_for(10)
     workers = run.worker_pids()
     assert len(workers) == WORKERS
-    run.process.kill()
+    kill(run, "sigkill-main")
     run.finish()
     deadline = time.monotonic() + 30
-    while any(Path(f"/proc/{pid}").exists() and "Z" not in _state(pid) for pid in workers):
+    while not all(process_gone(pid) for pid in workers):
         assert time.monotonic() < deadline, "orphaned workers are still running"
         time.sleep(0.1)
     assert unfinished_bags(tmp_path / "run") == []
@@ -139,9 +77,9 @@ def test_sigkill_of_the_main_process_stops_the_workers_who_close_their_bags(tmp_
 
 
 def test_sigkill_of_everything_loses_only_the_episodes_in_flight(tmp_path):
-    run = Collection(tmp_path / "run")
+    run = Collection(tmp_path / "run", TARGET)
     reported = run.wait_for(10)
-    os.killpg(run.process.pid, signal.SIGKILL)  # as a power cut: nobody gets to close anything
+    kill(run, "sigkill-all")  # as a power cut: nobody gets to close anything
     run.finish()
     out = tmp_path / "run"
     assert unfinished_bags(out), "the bags being written were cut off"
@@ -159,17 +97,10 @@ def test_sigkill_of_everything_loses_only_the_episodes_in_flight(tmp_path):
 
 
 def test_resume_repairs_unfinished_bags_itself(tmp_path):
-    run = Collection(tmp_path / "run")
+    run = Collection(tmp_path / "run", TARGET)
     run.wait_for(10)
-    os.killpg(run.process.pid, signal.SIGKILL)
+    kill(run, "sigkill-all")
     run.finish()
     resume_to_target(tmp_path / "run")
     state = json.loads((tmp_path / "run" / "collection.json").read_text())
     assert state["sessions"][1]["repaired_bags"], "the resume repaired the cut-off bags"
-
-
-def _state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    except OSError:
-        return "Z"
