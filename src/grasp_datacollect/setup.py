@@ -12,7 +12,7 @@ setup(
         ("share/ament_index/resource_index/packages", ["resource/" + PACKAGE_NAME]),
         ("share/" + PACKAGE_NAME, ["package.xml"]),
     ],
-    install_requires=['numpy', 'rosbags>=0.10', 'tqdm'],
+    install_requires=['numpy', 'rosbags>=0.10', 'tqdm', 'mcap>=1.2'],
     entry_points={
         "console_scripts": [
             "collector_node = grasp_datacollect.ros.collector_node:main",
@@ -25,5 +25,5 @@ setup(
         "Episode recording to rosbag2 (MCAP), collection policies and the bag-to-training-samples loader."
     ),
     license="Apache-2.0",
-    extras_require={"test": ["pytest", "mcap", "mcap-ros2-support"]},
+    extras_require={"test": ["pytest>=8,<9", "hypothesis", "mcap-ros2-support"]},
 )

@@ -12,7 +12,11 @@ setup(
         ("share/ament_index/resource_index/packages", ["resource/" + PACKAGE_NAME]),
         ("share/" + PACKAGE_NAME, ["package.xml"]),
     ],
-    install_requires=['numpy', 'scipy', 'networkx', 'tqdm', 'mujoco>=3.2', 'mink>=1.0', 'trimesh>=4', 'coacd>=1.0'],
+    # charset-normalizer: trimesh decodes OBJ files whose comments are not UTF-8 with it.
+    install_requires=[
+        'numpy', 'scipy', 'networkx', 'tqdm', 'mujoco>=3.2', 'mink>=1.0', 'trimesh>=4', 'charset-normalizer>=3',
+        'coacd>=1.0',
+    ],
     zip_safe=True,
     maintainer="grasp stack maintainers",
     maintainer_email="maintainers@grasp-stack.dev",
