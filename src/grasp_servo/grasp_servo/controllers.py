@@ -93,16 +93,23 @@ class OpenLoopController:
             best_motion, best_score = result.motion, result.score
             perception, optimisation = result.scoring_seconds + preprocessing, result.optimisation_seconds
         remaining = motion_between(pose, self._target)
-        budget_spent = step + 1 >= self.servo.config.step_budget
+        cfg = self.servo.config
+        budget_spent = step + 1 >= cfg.step_budget
+        above = pose.z - self.servo.grasp_height <= cfg.close_height + self.arrive_tolerance
         arrived = float(np.linalg.norm(remaining[:2])) < self.arrive_tolerance and abs(remaining[3]) < 0.05
-        # Above the target: descend and close. Otherwise move toward the point above it, blind.
-        if arrived or budget_spent:
-            command, motion, reason = CLOSE, remaining, ("step_budget" if budget_spent else "servo_close")
+        # Over the target and at most close_height above the table: descend and close. At the step budget: close
+        # straight down from here, as the servo does. Otherwise move toward the point close_height above the
+        # target, blind, one capped step at a time.
+        if budget_spent:
+            command, motion, reason = CLOSE, np.array([0.0, 0.0, remaining[2], 0.0]), "step_budget"
+        elif arrived and above:
+            command, motion, reason = CLOSE, remaining.copy(), "servo_close"
         else:
             hover = remaining.copy()
-            hover[2] = max(remaining[2], self.servo.grasp_height + 0.05 - pose.z)
+            hover[2] = max(remaining[2], self.servo.grasp_height + cfg.close_height - pose.z)
             command, reason = MOVE, "open_loop"
-            motion = limit_translation(hover, self.servo.config.max_step_translation)
+            motion = self.servo.workspace.clip_motion(pose, limit_translation(hover, cfg.max_step_translation))
+        motion[3] = np.clip(motion[3], -cfg.cem.rotation_limit, cfg.cem.rotation_limit)
         return ServoDecision(
             command,
             motion,
