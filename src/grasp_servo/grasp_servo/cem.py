@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from grasp_servo.pose import GripperPose
-from grasp_servo.workspace import Workspace, require_finite_pose
+from grasp_servo.workspace import Workspace, require_usable_pose
 
 ScoreFunction = Callable[[np.ndarray], np.ndarray]
 """Maps motions (N, 4) = (dx, dy, dz, dyaw) to success probabilities (N,)."""
@@ -136,9 +136,10 @@ class CrossEntropyMotionOptimizer:
         """Run CEM from ``start``; ``score`` is called once per iteration with a batch of N motions.
 
         Raises:
-            ValueError: ``start`` is not finite, or ``score`` returned non-finite values or the wrong number.
+            ValueError: ``start`` is not usable (require_usable_pose), or ``score`` returned non-finite values
+                or the wrong number of them.
         """
-        require_finite_pose(start)
+        require_usable_pose(start)
         cfg = self.config
         began = time.perf_counter()
         scoring = 0.0

@@ -16,7 +16,7 @@ import numpy as np
 
 from grasp_servo.pose import GripperPose, apply_motion, motion_between
 from grasp_servo.servo import CLOSE, MOVE, CEMServo, ServoDecision, limit_translation
-from grasp_servo.workspace import require_finite_pose
+from grasp_servo.workspace import require_usable_pose
 
 
 class FrameScorer(Protocol):
@@ -57,7 +57,7 @@ class ClosedLoopController:
         del hints  # the learned controller sees only the camera
 
     def decide(self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator) -> ServoDecision:
-        require_finite_pose(pose)
+        require_usable_pose(pose)
         t0 = time.perf_counter()
         image = self.scorer.preprocess(depth)
         preprocessing = time.perf_counter() - t0
@@ -80,7 +80,7 @@ class OpenLoopController:
         self._target = None
 
     def decide(self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator) -> ServoDecision:
-        require_finite_pose(pose)
+        require_usable_pose(pose)
         best_motion, best_score, perception, optimisation = None, float("nan"), 0.0, 0.0
         if self._target is None:  # the one look: plan from the first frame
             t0 = time.perf_counter()

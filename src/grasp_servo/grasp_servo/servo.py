@@ -13,7 +13,7 @@ import numpy as np
 
 from grasp_servo.cem import CEMConfig, CrossEntropyMotionOptimizer, ScoreFunction, checked_scores
 from grasp_servo.pose import GripperPose
-from grasp_servo.workspace import Workspace, require_finite_pose
+from grasp_servo.workspace import Workspace, require_usable_pose
 
 
 @dataclass(frozen=True)
@@ -91,10 +91,10 @@ class CEMServo:
         """Choose the next command at ``step`` (0-based) from the pose and the current frame's scorer.
 
         Raises:
-            ValueError: the pose is not finite, or the scorer returned non-finite values or the wrong number;
-                nothing is to be executed then.
+            ValueError: the pose is not usable (require_usable_pose), or the scorer returned non-finite values
+                or the wrong number of them; nothing is to be executed then.
         """
-        require_finite_pose(pose)
+        require_usable_pose(pose)
         began = time.perf_counter()
         result = self.optimizer.optimise(pose, score, rng)
         null = self.null_motion(pose)

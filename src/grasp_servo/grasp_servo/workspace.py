@@ -8,15 +8,33 @@ import numpy as np
 
 from grasp_servo.pose import GripperPose, apply_motion, motion_between, wrap_half_turn
 
+MAX_ABS_POSITION = 1e3
+"""Largest |x|, |y|, |z| (m) of a gripper pose a controller accepts. Far beyond, centimetre steps drown in
+rounding (at 1e16 m one ulp is 2 m) and motions overflow the network's float32 input."""
+MAX_ABS_YAW = 1e4
+"""Largest |yaw| (rad) a controller accepts. A measured yaw lies in [-pi, pi] (a few turns more where it is
+accumulated); far beyond, the yaw has lost the digits that say where the gripper points (at 3e16 rad one ulp is
+4 rad), so no rotation planned from it would be the one executed."""
 
-def require_finite_pose(pose: GripperPose) -> GripperPose:
-    """``pose`` itself; a gripper pose with a NaN or infinite coordinate or yaw is refused (ValueError).
 
-    Every controller calls this before it decides anything: with an unknown pose no motion is safe, and NaN
-    would slip through every workspace comparison.
+def require_usable_pose(pose: GripperPose) -> GripperPose:
+    """``pose`` itself, if a controller can plan from it; refused with a ValueError that says why otherwise.
+
+    Refused: a NaN or infinite coordinate or yaw, a coordinate beyond MAX_ABS_POSITION, a yaw beyond
+    MAX_ABS_YAW. Every controller calls this before it decides anything: with an unknown pose no motion is
+    safe, and NaN would slip through every workspace comparison.
     """
     if not np.all(np.isfinite(pose.as_array())):
         raise ValueError(f"gripper pose must be finite, got x={pose.x}, y={pose.y}, z={pose.z}, yaw={pose.yaw}")
+    if np.max(np.abs(pose.position)) > MAX_ABS_POSITION:
+        raise ValueError(
+            f"gripper position ({pose.x}, {pose.y}, {pose.z}) m is not a usable pose "
+            f"(beyond {MAX_ABS_POSITION:g} m of base_link)"
+        )
+    if abs(pose.yaw) > MAX_ABS_YAW:
+        raise ValueError(
+            f"gripper yaw {pose.yaw} rad is not a usable angle (|yaw| > {MAX_ABS_YAW:g} rad); wrap it to [-pi, pi]"
+        )
     return pose
 
 
