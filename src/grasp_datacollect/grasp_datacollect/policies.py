@@ -90,6 +90,7 @@ class ScriptedPolicy:
         if float(np.linalg.norm(remaining[:2])) < cfg.max_step_translation / 2 and rng.random() < 0.5:
             motion[:2] = remaining[:2]
             motion[3] = remaining[3]
+        motion = limit_translation(motion, cfg.max_step_translation)  # the noise, too, stays within the cap
         return _decision(command, self.workspace.clip_motion(pose, motion), "policy_move")
 
 
@@ -169,5 +170,9 @@ class ExploringLearnedPolicy:
         motion = decision.motion.copy()
         motion[:3] += rng.normal(0, translation_noise * 2, 3)
         motion[3] += rng.normal(0, yaw_noise * 2)
-        motion = self.controller.servo.workspace.clip_motion(pose, motion)
+        # The noisy step keeps the servo's limits: step cap, rotation limit, workspace.
+        servo = self.controller.servo
+        motion = limit_translation(motion, servo.config.max_step_translation)
+        motion[3] = np.clip(motion[3], -servo.config.cem.rotation_limit, servo.config.cem.rotation_limit)
+        motion = servo.workspace.clip_motion(pose, motion)
         return replace(decision, motion=motion, reason="explore")
