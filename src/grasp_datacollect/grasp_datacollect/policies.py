@@ -16,7 +16,7 @@ import numpy as np
 from grasp_servo.controllers import ClosedLoopController, ObjectHint
 from grasp_servo.pose import GripperPose, motion_between, wrap_full_turn, wrap_half_turn
 from grasp_servo.servo import CLOSE, MOVE, RAISE, ServoDecision, limit_translation
-from grasp_servo.workspace import Workspace
+from grasp_servo.workspace import Workspace, require_usable_pose
 
 POLICY_NAMES = ("random", "biased", "learned")
 
@@ -60,6 +60,10 @@ class ScriptedPolicy:
         self._hints: Sequence[ObjectHint] = ()
 
     def begin_episode(self, hints: Sequence[ObjectHint]) -> None:
+        """Start an episode; a hint with a NaN or infinite position, yaw or height is refused (ValueError)."""
+        for hint in hints:
+            if not (np.all(np.isfinite(hint.position)) and np.isfinite(hint.yaw) and np.isfinite(hint.height)):
+                raise ValueError(f"object hint must be finite, got {hint}")
         self._hints = list(hints)
         self._target = None
 
@@ -68,6 +72,7 @@ class ScriptedPolicy:
 
     def decide(self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator) -> ServoDecision:
         del depth  # scripted policies do not look
+        require_usable_pose(pose)
         cfg = self.config
         if self._target is None:
             self._target = self.workspace.clip_pose(self.choose_target(pose, rng))
