@@ -14,7 +14,7 @@ from tqdm import tqdm
 from grasp_bringup.bag_paths import find_bags
 from grasp_bringup.episode_loop import EpisodeSummary
 from grasp_bringup.evaluation_plot import plot_evaluation
-from grasp_bringup.evaluation_stats import summarise
+from grasp_bringup.evaluation_stats import mcnemar_exact, summarise
 from grasp_bringup.factory import RunSettings, UsageError, preflight
 from grasp_bringup.parallel_episodes import DEFAULT_EPISODES_PER_BAG, run_parallel
 from grasp_bringup.run_folders import claim_output_folder
@@ -160,14 +160,23 @@ def evaluate(
         conditions["open_loop"] = replace(settings, controller="open_loop")
     results: dict[str, dict] = {}
     steps: dict[str, list[int]] = {}
+    outcomes: dict[str, list[bool]] = {}
     for name, condition in conditions.items():
         bag_dir = out / f"bags_{name}" if record else None
         summaries = run_episodes(condition, seeds, workers, bag_dir, name)
         results[name] = summarise(summaries)
         steps[name] = [s.steps for s in summaries]
+        outcomes[name] = [s.success for s in summaries]
         results[name]["failures"] = [
             {"seed": s.seed, "termination": s.termination, "detail": s.label_detail} for s in summaries if not s.success
-        ][:50]
+        ]
+    paired = {}
+    if "open_loop" in outcomes:  # the same seeds, so the two controllers' outcomes pair up episode by episode
+        paired["closed_loop_vs_open_loop"] = {
+            "first": "closed_loop",
+            "second": "open_loop",
+            **mcnemar_exact(outcomes["closed_loop"], outcomes["open_loop"]),
+        }
     report = {
         "model": settings.model,
         "object_set": settings.object_set,
@@ -177,6 +186,7 @@ def evaluate(
         "workers": workers,
         "scorer_threads": settings.scorer_threads,
         "results": results,
+        "paired": paired,
         "command": shlex.join(sys.argv),
     }
     (out / "summary.json").write_text(json.dumps(report, indent=2))

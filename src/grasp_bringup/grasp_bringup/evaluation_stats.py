@@ -25,6 +25,22 @@ def wilson_interval(successes: int, trials: int, z: float = Z_95) -> tuple[float
     return (low, high)
 
 
+def mcnemar_exact(first: Sequence[bool], second: Sequence[bool]) -> dict:
+    """McNemar's exact test on paired outcomes (the same seeds run by two controllers).
+
+    ``only_first``: pairs the first controller won and the second lost; ``only_second``: the reverse. The
+    two-sided p-value is the binomial probability of a split at least this uneven among the discordant pairs.
+    """
+    if len(first) != len(second):
+        raise ValueError(f"paired outcomes need equal lengths, got {len(first)} and {len(second)}")
+    only_first = sum(bool(a) and not bool(b) for a, b in zip(first, second, strict=True))
+    only_second = sum(bool(b) and not bool(a) for a, b in zip(first, second, strict=True))
+    n = only_first + only_second
+    k = min(only_first, only_second)
+    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n if n else 1.0
+    return {"pairs": len(first), "only_first": only_first, "only_second": only_second, "p_value": min(1.0, 2 * tail)}
+
+
 def percentiles_ms(seconds: Sequence[float]) -> dict[str, float]:
     """p50 / p95 / mean in milliseconds (NaN when empty)."""
     values = np.asarray(list(seconds), dtype=float) * 1000

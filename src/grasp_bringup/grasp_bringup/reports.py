@@ -80,6 +80,11 @@ def evaluation_text(report: dict, out: Path) -> str:
     ]
     for name, result in report["results"].items():
         lines.extend(_condition_lines(name, result))
+    for test in report.get("paired", {}).values():
+        lines.append(
+            f"  paired on the same {test['pairs']} scenes: {test['only_first']} succeeded only with {test['first']}, "
+            f"{test['only_second']} only with {test['second']}; McNemar exact p = {test['p_value']:.2g}"
+        )
     lines.append(f"  wrote {out / 'summary.json'}, {out / 'evaluation.png'} and the run's bags under {out}")
     return "\n".join(lines)
 

@@ -27,3 +27,19 @@ def test_summarise_counts_successes_steps_and_latencies():
 def test_summarise_refuses_no_episodes():
     with pytest.raises(ValueError, match=r"^no episodes to summarise$"):
         summarise([])
+
+
+def test_mcnemar_exact_matches_the_binomial_tail():
+    from grasp_bringup.evaluation_stats import mcnemar_exact
+
+    closed = [True] * 10 + [False] * 2 + [True] * 5
+    opened = [False] * 10 + [True] * 2 + [True] * 5
+    result = mcnemar_exact(closed, opened)
+    assert (result["only_first"], result["only_second"], result["pairs"]) == (10, 2, 17)
+    # two-sided exact p for 2 of 12 discordant pairs: 2 * (1 + 12 + 66) / 4096
+    assert abs(result["p_value"] - 2 * 79 / 4096) < 1e-12
+    assert mcnemar_exact([True, False], [True, False])["p_value"] == 1.0
+    import pytest
+
+    with pytest.raises(ValueError, match="equal lengths"):
+        mcnemar_exact([True], [])
