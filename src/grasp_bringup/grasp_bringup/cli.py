@@ -280,10 +280,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     from grasp_bringup import commands, reports
 
     if args.command == "collect":
-        from grasp_bringup.collection import resume_collection
-
         if args.resume:
-            report = resume_collection(args.out, args.workers, args.episodes)
+            report = commands.resume_collection(args.out, args.workers, args.episodes)
         else:
             if args.episodes is None:
                 raise UsageError("--episodes is required (unless --resume continues a collection)")

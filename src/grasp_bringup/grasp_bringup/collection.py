@@ -21,8 +21,8 @@ from grasp_datacollect.bag_reader import MalformedBagError, episode_outcomes
 from grasp_datacollect.bag_repair import find_unfinished_bags, repair_bag
 
 from grasp_bringup.bag_paths import find_bags
-from grasp_bringup.factory import RunSettings
-from grasp_bringup.parallel_episodes import DEFAULT_EPISODES_PER_BAG
+from grasp_bringup.factory import RunSettings, preflight
+from grasp_bringup.parallel_episodes import DEFAULT_EPISODES_PER_BAG, run_episodes
 from grasp_bringup.run_folders import claim_output_folder
 
 COLLECTION_SEED_BASE = 1_000_000  # collection and evaluation draw scene seeds from disjoint ranges
@@ -56,6 +56,7 @@ def collect(
     episodes_per_bag: int = DEFAULT_EPISODES_PER_BAG,
 ) -> dict[str, Any]:
     """Record ``episodes`` attempts with a collection policy into bags under the new folder ``out``."""
+    preflight(settings)  # before the folder exists: bad input leaves nothing behind
     claim_output_folder(out)
     state = {
         "status": "running",
@@ -98,9 +99,8 @@ def resume_collection(out: Path, workers: int, episodes: int | None = None) -> d
 
 
 def _run_session(state: dict[str, Any], out: Path, workers: int, repaired: list[dict]) -> dict[str, Any]:
-    from grasp_bringup.commands import run_episodes  # late: commands imports this module
-
     settings = RunSettings(**state["settings"])
+    preflight(settings)
     done = recorded_outcomes(out)
     missing = [i for i in range(state["target_episodes"]) if i not in done]
     seeds = [COLLECTION_SEED_BASE + state["seed_offset"] + i for i in missing]

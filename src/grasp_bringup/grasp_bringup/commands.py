@@ -1,74 +1,27 @@
-"""The jobs behind the command line: collect, train, evaluate. Each returns plain data and writes files."""
+"""The jobs behind the command line: collect (see ``collection``), train, evaluate, bag-info, bag-repair.
+
+Each returns plain data and writes files.
+"""
 
 from __future__ import annotations
 
 import json
 import shlex
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
-from tqdm import tqdm
-
 from grasp_bringup.bag_paths import find_bags
-from grasp_bringup.episode_loop import EpisodeSummary
+from grasp_bringup.collection import collect, resume_collection
 from grasp_bringup.evaluation_plot import plot_evaluation
 from grasp_bringup.evaluation_stats import mcnemar_exact, summarise
 from grasp_bringup.factory import RunSettings, UsageError, preflight
-from grasp_bringup.parallel_episodes import DEFAULT_EPISODES_PER_BAG, run_parallel
+from grasp_bringup.parallel_episodes import run_episodes
 from grasp_bringup.run_folders import claim_output_folder
 
+__all__ = ["bag_info", "collect", "evaluate", "repair_bags", "resume_collection", "train"]
+
 EVALUATION_SEED_BASE = 9_000_000  # disjoint from COLLECTION_SEED_BASE: no evaluation scene was trained on
-
-
-def run_episodes(
-    settings: RunSettings,
-    seeds: list[int],
-    workers: int,
-    bag_dir: Path | None,
-    label: str,
-    *,
-    episode_ids: list[int] | None = None,
-    bag_tag: str = "",
-    episodes_per_bag: int = DEFAULT_EPISODES_PER_BAG,
-    initial: int = 0,
-    total: int | None = None,
-    collected: list[EpisodeSummary] | None = None,
-) -> list[EpisodeSummary]:
-    """Run episodes with a progress bar showing success rate and attempts per hour, sorted by episode id.
-
-    Summaries are appended to ``collected`` as they arrive, so a caller keeps them when the run is interrupted.
-    """
-    summaries = collected if collected is not None else []
-    began = time.monotonic()
-    total = len(seeds) if total is None else total
-    with tqdm(total=total, initial=initial, desc=label, unit="attempt", dynamic_ncols=True, file=sys.stderr) as bar:
-        for summary in run_parallel(
-            settings, seeds, workers, bag_dir, episode_ids, bag_tag=bag_tag, episodes_per_bag=episodes_per_bag
-        ):
-            summaries.append(summary)
-            elapsed = max(time.monotonic() - began, 1e-6)
-            rate = sum(s.success for s in summaries) / len(summaries)
-            bar.set_postfix(success=f"{rate:.0%}", per_hour=f"{len(summaries) / elapsed * 3600:,.0f}")
-            bar.update(1)
-    summaries.sort(key=lambda s: s.episode_id)
-    return summaries
-
-
-def collect(
-    settings: RunSettings,
-    episodes: int,
-    out: Path,
-    workers: int,
-    seed_offset: int = 0,
-    episodes_per_bag: int = DEFAULT_EPISODES_PER_BAG,
-) -> dict:
-    """Record ``episodes`` attempts with a collection policy into bags under ``out`` (see ``collection``)."""
-    from grasp_bringup.collection import collect as collect_episodes
-
-    preflight(settings)
-    return collect_episodes(settings, episodes, out, workers, seed_offset, episodes_per_bag)
 
 
 def bag_info(paths: list[Path]) -> dict:

@@ -13,6 +13,7 @@ import multiprocessing as mp
 import os
 import queue as queue_module
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -21,6 +22,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from tqdm import tqdm
 
 from grasp_bringup.episode_loop import EpisodeSummary, NullSink, run_episode
 from grasp_bringup.factory import RunSettings, build_controller, world_config
@@ -105,6 +108,40 @@ def _worker(job: WorkerJob, results: mp.Queue) -> None:
         if os.getppid() != parent:
             results.cancel_join_thread()  # nobody reads the queue any more: do not block on exit
         results.put((job.worker, None))
+
+
+def run_episodes(
+    settings: RunSettings,
+    seeds: list[int],
+    workers: int,
+    bag_dir: Path | None,
+    label: str,
+    *,
+    episode_ids: list[int] | None = None,
+    bag_tag: str = "",
+    episodes_per_bag: int = DEFAULT_EPISODES_PER_BAG,
+    initial: int = 0,
+    total: int | None = None,
+    collected: list[EpisodeSummary] | None = None,
+) -> list[EpisodeSummary]:
+    """Run episodes with a progress bar showing success rate and attempts per hour, sorted by episode id.
+
+    Summaries are appended to ``collected`` as they arrive, so a caller keeps them when the run is interrupted.
+    """
+    summaries = collected if collected is not None else []
+    began = time.monotonic()
+    total = len(seeds) if total is None else total
+    with tqdm(total=total, initial=initial, desc=label, unit="attempt", dynamic_ncols=True, file=sys.stderr) as bar:
+        for summary in run_parallel(
+            settings, seeds, workers, bag_dir, episode_ids, bag_tag=bag_tag, episodes_per_bag=episodes_per_bag
+        ):
+            summaries.append(summary)
+            elapsed = max(time.monotonic() - began, 1e-6)
+            rate = sum(s.success for s in summaries) / len(summaries)
+            bar.set_postfix(success=f"{rate:.0%}", per_hour=f"{len(summaries) / elapsed * 3600:,.0f}")
+            bar.update(1)
+    summaries.sort(key=lambda s: s.episode_id)
+    return summaries
 
 
 def split_jobs(
