@@ -105,15 +105,21 @@ def make_episodes(count: int = 3, seed: int = 0, **kwargs: Any) -> list[Episode]
     ]
 
 
+def record_episodes(bag: EpisodeBagWriter, episodes: Sequence[Episode]) -> EpisodeBagWriter:
+    """Write ``episodes`` into an open writer; only the last one may lack an outcome (left open)."""
+    for episode in episodes:
+        bag.start_episode(episode.info)
+        for step in episode.steps:
+            bag.write_step(step)
+        if episode.outcome is not None:
+            bag.end_episode(episode.outcome)
+    return bag
+
+
 def write_episodes(path: Path, episodes: Sequence[Episode], compression: str | None = None) -> Path:
-    """Record ``episodes`` with EpisodeBagWriter; only the last one may lack an outcome (left open)."""
+    """Record ``episodes`` with EpisodeBagWriter into a new bag at ``path`` and close it."""
     with EpisodeBagWriter(path, compression=compression) as bag:
-        for episode in episodes:
-            bag.start_episode(episode.info)
-            for step in episode.steps:
-                bag.write_step(step)
-            if episode.outcome is not None:
-                bag.end_episode(episode.outcome)
+        record_episodes(bag, episodes)
     return path
 
 

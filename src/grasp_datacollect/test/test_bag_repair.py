@@ -13,19 +13,12 @@ from grasp_datacollect.rolling_bags import RollingEpisodeBags
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mcap.reader import make_reader
-from synthetic_episodes import assert_episodes_equal, make_episodes
+from synthetic_episodes import assert_episodes_equal, make_episodes, record_episodes
 
 
 def write_open(path: Path, episodes, compression: str | None = None) -> EpisodeBagWriter:
     """Write the episodes and leave the bag open, as a process that is about to be killed has it."""
-    bag = EpisodeBagWriter(path, compression=compression)
-    for episode in episodes:
-        bag.start_episode(episode.info)
-        for step in episode.steps:
-            bag.write_step(step)
-        if episode.outcome is not None:
-            bag.end_episode(episode.outcome)
-    return bag
+    return record_episodes(EpisodeBagWriter(path, compression=compression), episodes)
 
 
 def snapshot(bag_dir: Path, into: Path) -> Path:
