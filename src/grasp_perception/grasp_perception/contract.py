@@ -3,6 +3,10 @@
 The contract travels inside the ONNX file as JSON under the metadata key ``grasp_contract`` (plus a few
 flat keys for humans). Runtime code reads it to preprocess frames and encode motions, and refuses models
 whose contract it does not implement with ``ModelContractError``.
+
+Version 2 adds ``camera`` (``CameraSpec``): the camera the model was trained with, i.e. the frames it expects:
+pinhole intrinsics, mount on the tool, image orientation, depth units, encodings and range. A frame from
+any other camera is reprojected into it first (``grasp_perception.reproject``).
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
+
 from grasp_perception.action_encoding import (
     ACTION_DIM,
     ACTION_FRAME,
@@ -19,10 +25,12 @@ from grasp_perception.action_encoding import (
     DEFAULT_TRANSLATION_SCALE,
     MOTION_UNITS,
 )
+from grasp_perception.camera_model import MOUNT_FRAME, Mount, PinholeIntrinsics
+from grasp_perception.depth_image import DEPTH_ENCODINGS
 from grasp_perception.preprocess import DepthPreprocessing
 
 CONTRACT_KEY = "grasp_contract"
-CONTRACT_VERSION = 1
+CONTRACT_VERSION = 2
 KIND_SCORING = "scoring"
 KNOWN_TARGETS = ("grasp_success",)
 IMAGE_INPUT = "image"
@@ -30,6 +38,21 @@ ACTIONS_INPUT = "actions"
 OUTPUT_NAME = "success"
 BATCH_DIM = "batch"
 DEPTH_ENCODING = "depth_m"
+PROJECTION = "pinhole"
+DISTORTION = "none"
+IMAGE_ORIENTATION = "x_right_y_down"
+DEPTH_KIND = "z"
+DEPTH_UNITS = "m"
+
+# The embedded world's wrist camera (grasp_sim: CameraConfig and GripperGeometry), which every model of this
+# project so far was trained with; grasp_sim's tests check these numbers against the world itself.
+EMBEDDED_FOV_DEG = 70.0  # horizontal = vertical (square image, square pixels)
+EMBEDDED_MAX_RANGE = 1.0  # metres; farther pixels read +inf
+EMBEDDED_CAMERA_BEHIND_PINCH = 0.058  # metres along the approach axis: pinch 0.103 m, camera 0.045 m from tool0
+EMBEDDED_CAMERA_DESCRIPTION = (
+    "grasp_sim wrist camera: depth ray-cast with MuJoCo (ideal: no noise, no holes, no minimum range, robot "
+    "not in view), on the tool axis inside the palm, looking along the approach axis"
+)
 
 Dim = int | str
 
@@ -59,6 +82,7 @@ class ImageSpec:
     offset: float = 0.3
     scale: float = 0.15
     invalid_fill: float = 0.6
+    hole_fill: str = "constant"
 
     def preprocessing(self) -> DepthPreprocessing:
         return DepthPreprocessing(
@@ -69,6 +93,7 @@ class ImageSpec:
             offset=self.offset,
             scale=self.scale,
             invalid_fill=self.invalid_fill,
+            hole_fill=self.hole_fill,
         )
 
     @classmethod
@@ -81,7 +106,145 @@ class ImageSpec:
             offset=params.offset,
             scale=params.scale,
             invalid_fill=params.fill_value,
+            hole_fill=params.hole_fill,
         )
+
+
+@dataclass
+class MountSpec:
+    """Pose of the camera's optical frame in the tool frame (``frame``): p_tool = R(rotation) p_optical + t.
+
+    The tool frame is the pinch frame the motions refer to: origin between the fingertips, z along the
+    approach axis (down for a top-down grasp), x along the closing direction, y = z x x (REP 103).
+    """
+
+    frame: str = MOUNT_FRAME
+    translation: list[float] = field(default_factory=lambda: [0.0, 0.0, -EMBEDDED_CAMERA_BEHIND_PINCH])
+    rotation_xyzw: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0, 1.0])
+
+    def to_mount(self) -> Mount:
+        return Mount(tuple(self.translation), tuple(self.rotation_xyzw), self.frame)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_mount(cls, mount: Mount) -> MountSpec:
+        return cls(mount.frame, [float(v) for v in mount.translation], [float(v) for v in mount.rotation_xyzw])
+
+
+_EMBEDDED_K = PinholeIntrinsics.from_fov(64, 64, EMBEDDED_FOV_DEG)
+
+
+@dataclass
+class CameraSpec:
+    """The depth camera a model was trained with: the frames it expects, and how to read them.
+
+    - ``width``, ``height``, ``fx``, ``fy``, ``cx``, ``cy``: rectified pinhole intrinsics in pixels (pixel
+      centres at integer coordinates, as in ``sensor_msgs/CameraInfo``); ``projection`` "pinhole",
+      ``distortion`` "none" (frames must be rectified).
+    - ``image_orientation`` "x_right_y_down": column index grows along the optical x axis, row index along
+      optical y, row 0 at the top (REP 103 optical frame: z forward, x right, y down); a rotated or mirrored
+      image must be turned back, or its rotation put into the mount.
+    - ``mount``: the optical frame in the pinch frame (``MountSpec``).
+    - ``depth`` "z": a pixel holds the distance along the optical axis, not along its ray, in ``depth_units``
+      "m" once decoded; ``depth_encodings``: the ``sensor_msgs/Image`` encodings accepted and their scale to
+      metres (32FC1 metres, 16UC1 millimetres). 0, NaN and +-inf are holes (REP 118), never depth.
+    - ``min_range``, ``max_range``: the depths the camera measured in training (metres); anything outside
+      is a hole.
+    - ``sees_gripper``: whether the fingers appeared in the training frames; ``noise``: sensor noise in the
+      training frames ("none" for ideal ray casting, else a description); ``description``: free text.
+    """
+
+    width: int = _EMBEDDED_K.width
+    height: int = _EMBEDDED_K.height
+    fx: float = _EMBEDDED_K.fx
+    fy: float = _EMBEDDED_K.fy
+    cx: float = _EMBEDDED_K.cx
+    cy: float = _EMBEDDED_K.cy
+    projection: str = PROJECTION
+    distortion: str = DISTORTION
+    image_orientation: str = IMAGE_ORIENTATION
+    mount: MountSpec = field(default_factory=MountSpec)
+    depth: str = DEPTH_KIND
+    depth_units: str = DEPTH_UNITS
+    depth_encodings: dict[str, float] = field(
+        default_factory=lambda: {name: scale for name, (_, scale) in DEPTH_ENCODINGS.items()}
+    )
+    min_range: float = 0.0
+    max_range: float = EMBEDDED_MAX_RANGE
+    sees_gripper: bool = False
+    noise: str = "none"
+    description: str = EMBEDDED_CAMERA_DESCRIPTION
+
+    @classmethod
+    def embedded_wrist(cls, width: int = 64, height: int = 64) -> CameraSpec:
+        """The embedded world's wrist camera sampled at ``width`` x ``height`` (70 degree field of view)."""
+        k = PinholeIntrinsics.from_fov(width, height, EMBEDDED_FOV_DEG)
+        return cls(width=k.width, height=k.height, fx=k.fx, fy=k.fy, cx=k.cx, cy=k.cy)
+
+    @classmethod
+    def from_intrinsics(cls, intrinsics: PinholeIntrinsics, mount: Mount, **fields: Any) -> CameraSpec:
+        k = intrinsics
+        return cls(width=k.width, height=k.height, fx=k.fx, fy=k.fy, cx=k.cx, cy=k.cy,
+                   mount=MountSpec.from_mount(mount), **fields)
+
+    def intrinsics(self) -> PinholeIntrinsics:
+        return PinholeIntrinsics(self.width, self.height, self.fx, self.fy, self.cx, self.cy)
+
+    def summary(self) -> str:
+        """One line for humans (the flat ``camera`` metadata key)."""
+        fov_x, fov_y = self.intrinsics().fov_deg
+        t = self.mount.translation
+        return (
+            f"{self.width}x{self.height} px pinhole, fx {self.fx:.2f} fy {self.fy:.2f} cx {self.cx:.2f} "
+            f"cy {self.cy:.2f} (field of view {fov_x:.1f} x {fov_y:.1f} deg); optical frame at "
+            f"({t[0]:.3f}, {t[1]:.3f}, {t[2]:.3f}) m in the {self.mount.frame} frame, rotation (x, y, z, w) "
+            f"{[round(v, 4) for v in self.mount.rotation_xyzw]}; depth z in {self.depth_units}, "
+            f"{self.min_range:g}-{self.max_range:g} m; sees gripper: {str(self.sees_gripper).lower()}; "
+            f"noise: {self.noise}"
+        )
+
+    def problems(self) -> list[str]:
+        """Every reason this code cannot honour the camera (empty when it can)."""
+        found = [f"camera.{p}" for p in _problems_of(lambda: self.intrinsics())]
+        for name, actual, expected in (
+            ("projection", self.projection, PROJECTION),
+            ("distortion", self.distortion, DISTORTION),
+            ("image_orientation", self.image_orientation, IMAGE_ORIENTATION),
+            ("depth", self.depth, DEPTH_KIND),
+            ("depth_units", self.depth_units, DEPTH_UNITS),
+        ):
+            if actual != expected:
+                found.append(f"camera.{name}: expected {expected!r}, got {actual!r}")
+        if not isinstance(self.mount, MountSpec):
+            found.append(f"camera.mount: expected an object with frame, translation, rotation_xyzw, got {self.mount!r}")
+        else:
+            found += [f"camera.{p}" for p in _problems_of(lambda: self.mount.to_mount())]
+        if not isinstance(self.depth_encodings, dict) or not self.depth_encodings:
+            found.append(f"camera.depth_encodings: expected a non-empty mapping, got {self.depth_encodings!r}")
+        else:
+            for name, scale in self.depth_encodings.items():
+                if name not in DEPTH_ENCODINGS:
+                    found.append(f"camera.depth_encodings: {name!r} is not one this code decodes "
+                                 f"({', '.join(DEPTH_ENCODINGS)})")
+                elif scale != DEPTH_ENCODINGS[name][1]:
+                    found.append(f"camera.depth_encodings: {name} is {DEPTH_ENCODINGS[name][1]} m per unit, "
+                                 f"got {scale!r}")
+        ranges = (self.min_range, self.max_range)
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in ranges):
+            found.append(f"camera range: min_range and max_range must be finite numbers, got {ranges!r}")
+        elif not 0 <= self.min_range < self.max_range:
+            found.append(f"camera range: expected 0 <= min_range < max_range, got {self.min_range!r}, "
+                         f"{self.max_range!r}")
+        if not isinstance(self.sees_gripper, bool):
+            found.append(f"camera.sees_gripper: expected true or false, got {self.sees_gripper!r}")
+        return found
+
+
+def _problems_of(build: Any) -> list[str]:
+    try:
+        build()
+    except (TypeError, ValueError) as error:
+        return [part.strip() for part in str(error).split(";")]
+    return []
 
 
 @dataclass
@@ -102,6 +265,7 @@ class ModelContract:
     """Everything a runtime needs to use a scoring model correctly."""
 
     image: ImageSpec = field(default_factory=ImageSpec)
+    camera: CameraSpec = field(default_factory=CameraSpec)
     translation_scale: float = DEFAULT_TRANSLATION_SCALE
     inputs: list[TensorSpec] = field(default_factory=list)
     outputs: list[TensorSpec] = field(default_factory=list)
@@ -133,6 +297,7 @@ class ModelContract:
             "kind": self.kind,
             "target": self.target,
             "contract_version": str(self.contract_version),
+            "camera": self.camera.summary(),
         }
 
     @classmethod
@@ -148,16 +313,26 @@ class ModelContract:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ModelContract:
         version = data.get("contract_version")
+        if version == 1:
+            raise ModelContractError(
+                f"contract_version: expected {CONTRACT_VERSION}, got 1 (a version 1 contract does not say which "
+                "camera the model was trained with; add it with grasp_perception.export.upgrade_contract)"
+            )
         if version != CONTRACT_VERSION:
             raise ModelContractError(f"contract_version: expected {CONTRACT_VERSION}, got {version!r}")
+        if "camera" not in data:
+            raise ModelContractError("contract has no camera description (field 'camera')")
         try:
             values = dict(data)
             values["image"] = ImageSpec(**values.get("image", {}))
+            camera = dict(values["camera"])
+            camera["mount"] = MountSpec(**camera.get("mount", {}))
+            values["camera"] = CameraSpec(**camera)
             values["provenance"] = Provenance(**values.get("provenance", {}))
             values["inputs"] = [TensorSpec(**spec) for spec in values.get("inputs", [])]
             values["outputs"] = [TensorSpec(**spec) for spec in values.get("outputs", [])]
             return cls(**values)
-        except TypeError as error:
+        except (TypeError, AttributeError) as error:
             raise ModelContractError(f"contract has unexpected or missing fields: {error}") from error
 
     @classmethod
@@ -185,6 +360,9 @@ class ModelContract:
             self.image.preprocessing()
         except (TypeError, ValueError) as error:
             raise ModelContractError(f"image: {error}") from error
+        problems = self.camera.problems() if isinstance(self.camera, CameraSpec) else ["camera: malformed"]
+        if problems:
+            raise ModelContractError("; ".join(problems))
         _expect("inputs names", [spec.name for spec in self.inputs], [IMAGE_INPUT, ACTIONS_INPUT])
         _expect("outputs names", [spec.name for spec in self.outputs], [OUTPUT_NAME])
         image_shape, actions_shape = (spec.shape for spec in self.inputs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -12,9 +13,19 @@ from grasp_perception.contract import (
     ACTIONS_INPUT,
     IMAGE_INPUT,
     OUTPUT_NAME,
+    CameraSpec,
     ModelContract,
     ModelContractError,
 )
+from grasp_perception.reproject import (
+    DegenerateFrameError,
+    FrameQuality,
+    SourceCamera,
+    assess_frame,
+    reproject_to_camera,
+)
+
+ASPECT_TOLERANCE = 0.01  # relative difference of width / height tolerated between a frame and the camera
 
 
 def default_providers() -> list[str]:
@@ -28,10 +39,16 @@ def default_providers() -> list[str]:
 class OnnxGraspScorer:
     """Scores grasp motions (N, 4) against one wrist depth frame with an exported ``GraspSuccessNet``.
 
+    ``score`` takes frames of the model's own camera (``contract.camera``: same field of view and mount; any
+    resolution of the same aspect ratio). Frames of another camera go through ``score_camera_frame``, which
+    reprojects them into the model's camera and refuses degenerate results.
+
     Args:
         path: ONNX file carrying a ``grasp_contract`` in its metadata.
         threads: ONNX Runtime intra-op threads.
         providers: execution providers; default CUDA if available, else CPU.
+        hole_fill: override the contract's ``image.hole_fill`` ("constant" or "inpaint"): a model trained on
+            hole-free frames can take a real sensor's holes inpainted (see ``DepthPreprocessing``).
 
     Raises:
         FileNotFoundError: no such file.
@@ -39,7 +56,13 @@ class OnnxGraspScorer:
             this code implements, or disagrees with the graph.
     """
 
-    def __init__(self, path: str | Path, threads: int = 1, providers: list[str] | None = None):
+    def __init__(
+        self,
+        path: str | Path,
+        threads: int = 1,
+        providers: list[str] | None = None,
+        hole_fill: str | None = None,
+    ):
         self.path = Path(path)
         self.threads = threads
         options = ort.SessionOptions()
@@ -65,18 +88,61 @@ class OnnxGraspScorer:
         except ModelContractError as error:
             raise ModelContractError(f"{self.path}: {error}") from None
         self._preprocessing = self._contract.image.preprocessing()
+        if hole_fill is not None:
+            self._preprocessing = dataclasses.replace(self._preprocessing, hole_fill=hole_fill)
 
     @property
     def contract(self) -> ModelContract:
         return self._contract
 
     @property
+    def camera(self) -> CameraSpec:
+        """The camera the model was trained with (the frames ``score`` expects)."""
+        return self._contract.camera
+
+    @property
     def providers(self) -> list[str]:
         return self._session.get_providers()
 
     def preprocess(self, depth: np.ndarray) -> np.ndarray:
-        """A raw (H, W) depth frame in metres -> the (1, 1, h, w) float32 network image, per the contract."""
+        """A raw (H, W) depth frame in metres -> the (1, 1, h, w) float32 network image, per the contract.
+
+        Raises ``ValueError`` for a frame whose aspect ratio is not the model camera's: resizing it would
+        squash the scene (reproject it with ``reproject`` / ``score_camera_frame`` instead).
+        """
+        frame = np.asarray(depth)
+        if frame.ndim == 2:
+            height, width = frame.shape
+            camera = self._contract.camera
+            if abs((width * camera.height) / (height * camera.width) - 1.0) > ASPECT_TOLERANCE:
+                raise ValueError(
+                    f"depth frame is {width}x{height} but the model's camera is {camera.width}x{camera.height} "
+                    "(another aspect ratio): resizing would squash the scene; reproject the frame into the "
+                    "model's camera with its intrinsics and mount (OnnxGraspScorer.score_camera_frame)"
+                )
         return self._preprocessing(depth)[None, None]
+
+    def reproject(self, depth: np.ndarray, source: SourceCamera) -> np.ndarray:
+        """A frame of ``source`` as the model's camera would have seen it (holes NaN; see ``reproject``)."""
+        camera = self._contract.camera
+        return reproject_to_camera(
+            depth, source, camera.intrinsics(), camera.mount.to_mount(), camera.min_range, camera.max_range
+        )
+
+    def assess(self, depth: np.ndarray) -> FrameQuality:
+        """How much of a frame of the model's camera lies inside the preprocessing's depth range."""
+        return assess_frame(depth, self._preprocessing.near, self._preprocessing.far)
+
+    def score_camera_frame(self, depth: np.ndarray, source: SourceCamera, motions: np.ndarray) -> np.ndarray:
+        """Scores (N,) of motions (N, 4) for a frame of any camera: reprojected, checked, then scored.
+
+        Raises ``DegenerateFrameError`` when the reprojected frame holds nothing to score.
+        """
+        frame = self.reproject(depth, source)
+        quality = self.assess(frame)
+        if quality.degenerate:
+            raise DegenerateFrameError(f"after reprojection into the model's camera: {quality.reason}")
+        return self.score(frame, motions)
 
     def score_preprocessed(self, image: np.ndarray, motions: np.ndarray) -> np.ndarray:
         """Success probabilities (N,) of motions (N, 4) for an image from ``preprocess`` (or (h, w))."""
@@ -99,4 +165,4 @@ class OnnxGraspScorer:
         return self.score_preprocessed(self.preprocess(depth), motions)
 
 
-__all__ = ["ModelContractError", "OnnxGraspScorer", "default_providers"]
+__all__ = ["DegenerateFrameError", "ModelContractError", "OnnxGraspScorer", "default_providers"]

@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 
 from grasp_perception.action_encoding import DEFAULT_TRANSLATION_SCALE, as_motion_array, encode_motions
 from grasp_perception.augment import random_flips
-from grasp_perception.contract import ImageSpec, ModelContract, Provenance
+from grasp_perception.contract import CameraSpec, ImageSpec, ModelContract, Provenance
 from grasp_perception.metrics import accuracy, roc_auc
 from grasp_perception.network import GraspSuccessNet
 from grasp_perception.preprocess import DepthPreprocessing
@@ -298,8 +298,13 @@ def build_contract(
     training_command: str = "",
     data_description: str = "",
     rounds: int = 0,
+    camera: CameraSpec | None = None,
 ) -> ModelContract:
-    """The contract for a model trained with ``config``, with provenance from ``report``."""
+    """The contract for a model trained with ``config``, with provenance from ``report``.
+
+    ``camera``: the camera the training frames came from; default the embedded world's wrist camera (70
+    degree field of view) sampled at the network's input size.
+    """
     sizes: dict[str, int] = {}
     if report is not None:
         sizes = {
@@ -319,6 +324,7 @@ def build_contract(
     )
     return ModelContract(
         image=ImageSpec.from_preprocessing(config.preprocessing()),
+        camera=camera or CameraSpec.embedded_wrist(config.input_size, config.input_size),
         translation_scale=config.translation_scale,
         provenance=provenance,
     )

@@ -70,3 +70,24 @@ def test_bad_input_is_refused() -> None:
         preprocess_depth(np.zeros((2, 8, 8), dtype=np.float32))
     with pytest.raises(ValueError, match="far"):
         DepthPreprocessing(near=0.5, far=0.4)
+
+
+def test_inpaint_fills_missing_pixels_from_their_surroundings() -> None:
+    params = DepthPreprocessing(hole_fill="inpaint")
+    depth = np.full((64, 64), 0.4, dtype=np.float32)
+    depth[:, 32:] = 0.2
+    depth[10:14, 5:9] = np.nan  # inside the 0.4 region
+    depth[40:44, 50:54] = 0.0  # inside the 0.2 region
+    depth[60, 10] = -np.inf  # too close: no measurement either
+    depth[0, :8] = np.inf  # too far: far
+    out = params(depth) * params.scale + params.offset
+    np.testing.assert_allclose(out[10:14, 5:9], 0.4, atol=1e-4)
+    np.testing.assert_allclose(out[40:44, 50:54], 0.2, atol=1e-4)
+    assert out[60, 10] == pytest.approx(0.4, abs=1e-4)
+    np.testing.assert_allclose(out[0, :8], 0.6, rtol=1e-6)
+    # A frame with nothing valid becomes the invalid fill; a frame without holes is untouched.
+    np.testing.assert_allclose(params(np.full((8, 8), np.nan, np.float32)), normalised(0.6), rtol=1e-6)
+    clean = np.random.default_rng(0).uniform(0.1, 0.5, (64, 64)).astype(np.float32)
+    np.testing.assert_array_equal(params(clean), preprocess_depth(clean))
+    with pytest.raises(ValueError, match="hole_fill"):
+        DepthPreprocessing(hole_fill="zeros")

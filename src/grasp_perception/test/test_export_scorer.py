@@ -122,6 +122,15 @@ def _resize(contract: dict) -> None:
     contract["inputs"][0]["shape"] = [1, 1, 48, 48]
 
 
+def _version_1(contract: dict) -> None:
+    contract["contract_version"] = 1
+    del contract["camera"]
+
+
+def _camera(**change: object) -> Callable[[dict], None]:
+    return lambda contract: contract["camera"].update(change)
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -131,14 +140,63 @@ def _resize(contract: dict) -> None:
         (_set("action_layout", ["dx", "dy", "dz", "dyaw", "pad"]), "action_layout: expected"),
         (_set("action_frame", "base_link"), "action_frame: expected 'yaw_aligned_tool', got 'base_link'"),
         (_resize, "inputs.image.shape: contract says [1, 1, 48, 48], graph has [1, 1, 64, 64]"),
+        (_version_1, "contract_version: expected 2, got 1 (a version 1 contract does not say which camera"),
+        (_camera(distortion="plumb_bob"), "camera.distortion: expected 'none', got 'plumb_bob'"),
+        (_camera(fx=-1.0), "camera.fx must be > 0 pixels, got -1.0"),
+        (_camera(depth_encodings={"16UC1": 1.0}), "camera.depth_encodings: 16UC1 is 0.001 m per unit"),
+        (_camera(mount={"frame": "tool0", "translation": [0, 0, 0], "rotation_xyzw": [0, 0, 0, 1]}),
+         "mount frame: expected 'pinch'"),
     ],
-    ids=["missing", "kind", "target", "layout", "frame", "shape"],
+    ids=["missing", "kind", "target", "layout", "frame", "shape", "version1", "distortion", "fx", "encoding",
+         "mount"],
 )
 def test_scorer_refuses_contracts_it_does_not_implement(exported_64, tmp_path: Path, change, message) -> None:
     _, path = exported_64
     bad = rewrite_contract(path, tmp_path / "bad.onnx", change)
     with pytest.raises(ModelContractError, match=re.escape(message)):
         OnnxGraspScorer(bad)
+
+
+def test_upgrade_adds_the_camera_and_keeps_the_weights(exported_64, tmp_path: Path) -> None:
+    from grasp_perception.model_file import read_metadata, upgrade_contract, write_contract
+
+    _, path = exported_64
+    old = rewrite_contract(path, tmp_path / "v1.onnx", _version_1)
+    with pytest.raises(ModelContractError, match="got 1"):
+        OnnxGraspScorer(old)
+    contract = upgrade_contract(old, out=tmp_path / "v2.onnx")
+    assert contract.contract_version == 2 and contract.camera.intrinsics().fov_deg == pytest.approx((70.0, 70.0))
+    upgraded = OnnxGraspScorer(tmp_path / "v2.onnx")
+    assert upgraded.contract == contract and "camera" in read_metadata(tmp_path / "v2.onnx")
+    graphs = [onnx.load(str(p)).graph.SerializeToString() for p in (old, tmp_path / "v2.onnx")]
+    assert graphs[0] == graphs[1]
+    depth, motions = depth_frame(64), random_motions(32)
+    np.testing.assert_array_equal(upgraded.score(depth, motions), OnnxGraspScorer(path).score(depth, motions))
+    with pytest.raises(ModelContractError, match="only version 1 is upgraded"):
+        upgrade_contract(tmp_path / "v2.onnx")
+    write_contract(tmp_path / "v2.onnx", contract, tmp_path / "v2b.onnx")  # rewriting is idempotent
+    assert read_metadata(tmp_path / "v2b.onnx") == read_metadata(tmp_path / "v2.onnx")
+
+
+def test_scorer_refuses_frames_it_would_squash(exported_64) -> None:
+    _, path = exported_64
+    scorer = OnnxGraspScorer(path)
+    assert (scorer.camera.width, scorer.camera.height) == (64, 64)
+    with pytest.raises(ValueError, match=r"640x360 .* squash .* reproject"):
+        scorer.preprocess(np.full((360, 640), 0.3, np.float32))
+    assert scorer.preprocess(np.full((128, 128), 0.3, np.float32)).shape == (1, 1, 64, 64)
+
+
+def test_hole_fill_can_be_overridden(exported_64) -> None:
+    _, path = exported_64
+    depth = np.full((64, 64), 0.3, np.float32)
+    depth[20:30, 20:30] = np.nan
+    constant = OnnxGraspScorer(path).preprocess(depth)
+    inpainted = OnnxGraspScorer(path, hole_fill="inpaint").preprocess(depth)
+    assert constant[0, 0, 25, 25] == pytest.approx((0.6 - 0.3) / 0.15)
+    assert inpainted[0, 0, 25, 25] == pytest.approx(0.0, abs=1e-5)
+    with pytest.raises(ValueError, match="hole_fill"):
+        OnnxGraspScorer(path, hole_fill="median")
 
 
 def test_benchmark_helper_reports_percentiles(exported_64) -> None:
@@ -153,6 +211,8 @@ def test_runtime_modules_do_not_import_torch() -> None:
         "import sys\n"
         "import grasp_perception.scorer, grasp_perception.benchmark, grasp_perception.augment\n"
         "import grasp_perception.metrics, grasp_perception.split, grasp_perception.synthetic\n"
+        "import grasp_perception.reproject, grasp_perception.overhead, grasp_perception.score_map\n"
+        "import grasp_perception.model_file, grasp_perception.camera_model\n"
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

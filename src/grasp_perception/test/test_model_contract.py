@@ -9,9 +9,12 @@ import re
 import pytest
 from grasp_perception.contract import (
     CONTRACT_KEY,
+    CONTRACT_VERSION,
+    CameraSpec,
     ImageSpec,
     ModelContract,
     ModelContractError,
+    MountSpec,
     Provenance,
 )
 
@@ -63,10 +66,74 @@ def test_missing_bad_or_newer_contracts_are_refused() -> None:
     with pytest.raises(ModelContractError, match="not valid JSON"):
         ModelContract.from_json("{")
     data = json.loads(ModelContract().to_json())
-    with pytest.raises(ModelContractError, match="contract_version: expected 1, got 2"):
-        ModelContract.from_dict({**data, "contract_version": 2})
+    with pytest.raises(ModelContractError, match="contract_version: expected 2, got 3"):
+        ModelContract.from_dict({**data, "contract_version": 3})
     with pytest.raises(ModelContractError, match="unexpected or missing fields"):
         ModelContract.from_dict({**data, "colour": "red"})
+    with pytest.raises(ModelContractError, match=r"camera\.mount|unexpected or missing fields"):
+        ModelContract.from_dict({**data, "camera": {**data["camera"], "mount": {"frame": "pinch", "pos": [0, 0, 0]}}})
+    without_camera = {key: value for key, value in data.items() if key != "camera"}
+    with pytest.raises(ModelContractError, match="no camera description"):
+        ModelContract.from_dict(without_camera)
+
+
+def test_version_1_is_refused_with_the_way_to_upgrade() -> None:
+    data = json.loads(ModelContract().to_json())
+    del data["camera"]
+    with pytest.raises(ModelContractError, match=r"expected 2, got 1 .*camera.*upgrade_contract"):
+        ModelContract.from_dict({**data, "contract_version": 1})
+
+
+def test_camera_fields_are_in_the_metadata_and_round_trip() -> None:
+    assert CONTRACT_VERSION == 2
+    contract = ModelContract()
+    data = json.loads(contract.metadata()[CONTRACT_KEY])["camera"]
+    assert {"width", "height", "fx", "fy", "cx", "cy", "image_orientation", "mount", "depth", "depth_units",
+            "depth_encodings", "min_range", "max_range", "distortion", "sees_gripper", "noise"} <= set(data)
+    assert data["depth_encodings"] == {"32FC1": 1.0, "16UC1": 0.001}
+    assert data["image_orientation"] == "x_right_y_down" and data["depth"] == "z" and data["depth_units"] == "m"
+    assert data["mount"] == {"frame": "pinch", "translation": [0.0, 0.0, -0.058], "rotation_xyzw": [0, 0, 0, 1]}
+    assert contract.camera.intrinsics().fov_deg == pytest.approx((70.0, 70.0))
+    assert (data["cx"], data["cy"]) == (31.5, 31.5)
+    assert "70.0 x 70.0 deg" in contract.metadata()["camera"]
+    other = ModelContract(camera=CameraSpec.embedded_wrist(32, 32), image=ImageSpec(height=32, width=32))
+    other.validate()
+    assert ModelContract.from_json(other.to_json()) == other
+    assert other.camera.fx == pytest.approx(contract.camera.fx / 2)
+
+
+def _camera(**change) -> ModelContract:
+    return ModelContract(camera=dataclasses.replace(CameraSpec(), **change))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"fx": 0.0}, "camera.fx must be > 0"),
+        ({"fy": -3.0}, "camera.fy must be > 0"),
+        ({"fx": float("nan")}, "camera.fx must be finite"),
+        ({"cx": 80.0}, "camera.cx must lie inside the image"),
+        ({"width": 0}, "camera.width must be a positive integer"),
+        ({"height": 12.5}, "camera.height must be a positive integer"),
+        ({"distortion": "plumb_bob"}, "camera.distortion: expected 'none', got 'plumb_bob'"),
+        ({"projection": "fisheye"}, "camera.projection: expected 'pinhole'"),
+        ({"image_orientation": "rotated_180"}, "camera.image_orientation: expected 'x_right_y_down'"),
+        ({"depth": "ray_length"}, "camera.depth: expected 'z', got 'ray_length'"),
+        ({"depth_units": "mm"}, "camera.depth_units: expected 'm', got 'mm'"),
+        ({"depth_encodings": {"16UC1": 1.0}}, "camera.depth_encodings: 16UC1 is 0.001 m per unit, got 1.0"),
+        ({"depth_encodings": {"8UC1": 0.01}}, "camera.depth_encodings: '8UC1' is not one this code decodes"),
+        ({"depth_encodings": {}}, "camera.depth_encodings: expected a non-empty mapping"),
+        ({"min_range": 0.5, "max_range": 0.2}, "expected 0 <= min_range < max_range"),
+        ({"max_range": float("inf")}, "min_range and max_range must be finite"),
+        ({"sees_gripper": "yes"}, "camera.sees_gripper: expected true or false"),
+        ({"mount": MountSpec(frame="tool0")}, "mount frame: expected 'pinch'"),
+        ({"mount": MountSpec(rotation_xyzw=[0.0, 0.0, 0.0, 2.0])}, "must be a unit quaternion"),
+        ({"mount": MountSpec(translation=[0.0, 0.0])}, "mount translation must be 3 finite numbers"),
+    ],
+)
+def test_camera_fields_the_runtime_cannot_honour_are_refused(change: dict, message: str) -> None:
+    with pytest.raises(ModelContractError, match=re.escape(message)):
+        _camera(**change).validate()
 
 
 def test_graph_must_match_the_contract() -> None:
