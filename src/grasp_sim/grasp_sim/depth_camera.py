@@ -5,6 +5,16 @@ image, y down. On this gripper the camera is the tool frame itself (z along the 
 closing direction), so image columns point along the tool x axis and image rows along tool y.
 Depth is the distance along the optical z axis in metres; pixels where no surface is within ``far``
 are ``inf``.
+
+A real camera can be modelled on top of the ideal one (``CameraConfig``):
+
+- ``noise``: a ``DepthNoiseConfig`` (``grasp_sim.depth_noise``): disparity noise and quantisation, minimum and
+  maximum range, shadows, edge holes and dropout, drawn from the rng passed to ``render_depth``;
+- ``mount_translation`` / ``mount_rotation_xyzw``: the camera somewhere else on the tool than the default
+  site (pose of its optical frame in the site frame, metres and a unit quaternion x, y, z, w);
+- ``width`` != ``height``: a 16:9 or 4:3 image (``fov_deg`` is the horizontal field of view);
+- ``fingers_in_view``: ray-cast the gripper's fingers too (by default the robot's geoms, in geom group 2, are
+  not ray-cast at all).
 """
 
 from __future__ import annotations
@@ -14,7 +24,8 @@ from dataclasses import dataclass
 import mujoco
 import numpy as np
 
-from grasp_sim.arm_model import RGB_CAMERA
+from grasp_sim.arm_model import RGB_CAMERA, ROBOT_GEOM_GROUP
+from grasp_sim.depth_noise import DepthNoiseConfig, add_depth_noise
 
 MIN_RESOLUTION = 16
 MAX_RESOLUTION = 472
@@ -26,9 +37,14 @@ class CameraConfig:
 
     width: int = 64
     height: int = 64
-    fov_deg: float = 70.0  # horizontal and vertical field of view (square pixels, square image)
+    fov_deg: float = 70.0  # horizontal field of view (square pixels; the vertical one follows from height)
     far: float = 1.0  # metres; beyond this a pixel reads inf
     rgb: bool = False  # also render colour (needs an OpenGL context, e.g. MUJOCO_GL=egl)
+    noise: DepthNoiseConfig | None = None  # a real sensor's noise and holes; None: ideal depth
+    fingers_in_view: bool = False  # ray-cast the fingers (group ROBOT_GEOM_GROUP, minus the palm around the lens)
+    # Pose of the optical frame in the camera site's frame (the site is the default wrist camera).
+    mount_translation: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    mount_rotation_xyzw: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 1.0)
 
     def __post_init__(self) -> None:
         for name, value in (("width", self.width), ("height", self.height)):
@@ -36,6 +52,11 @@ class CameraConfig:
                 raise ValueError(f"camera {name} must be between {MIN_RESOLUTION} and {MAX_RESOLUTION} px, got {value}")
         if not 10.0 <= self.fov_deg <= 150.0:
             raise ValueError(f"camera fov_deg must be between 10 and 150 degrees, got {self.fov_deg}")
+        if len(self.mount_translation) != 3 or not np.all(np.isfinite(self.mount_translation)):
+            raise ValueError(f"camera mount_translation must be 3 finite numbers, got {self.mount_translation!r}")
+        quat = np.asarray(self.mount_rotation_xyzw, dtype=float)
+        if quat.shape != (4,) or abs(np.linalg.norm(quat) - 1.0) > 1e-6:
+            raise ValueError(f"camera mount_rotation_xyzw must be a unit quaternion, got {self.mount_rotation_xyzw!r}")
 
     @property
     def focal_px(self) -> float:
@@ -47,6 +68,17 @@ class CameraConfig:
         f = self.focal_px
         return np.array([[f, 0, (self.width - 1) / 2], [0, f, (self.height - 1) / 2], [0, 0, 1.0]])
 
+    def mount_matrix(self) -> np.ndarray:
+        """The 3x3 rotation of the optical frame in the site frame."""
+        x, y, z, w = self.mount_rotation_xyzw
+        return np.array(
+            [
+                [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+                [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+                [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+            ]
+        )
+
 
 class RayCastDepthCamera:
     """Renders depth from a site of a MuJoCo model by casting one ray per pixel."""
@@ -57,6 +89,13 @@ class RayCastDepthCamera:
         if self._site_id < 0:
             raise ValueError(f"camera site '{site_name}' is not in the model")
         self.config = config
+        # The lens sits inside the palm: with the robot's geoms in view, rays must not hit the palm they start in.
+        self._exclude_body = -1
+        if config.fingers_in_view:
+            geom_groups = (*geom_groups, ROBOT_GEOM_GROUP)
+            self._exclude_body = int(model.site_bodyid[self._site_id])
+        self._identity_mount = config.mount_translation == (0.0, 0.0, 0.0) and config.mount_rotation_xyzw == (
+            0.0, 0.0, 0.0, 1.0)
         u = (np.arange(config.width) - (config.width - 1) / 2) / config.focal_px
         v = (np.arange(config.height) - (config.height - 1) / 2) / config.focal_px
         uu, vv = np.meshgrid(u, v)
@@ -72,10 +111,21 @@ class RayCastDepthCamera:
 
     def pose(self, data: mujoco.MjData) -> tuple[np.ndarray, np.ndarray]:
         """Camera position and rotation (optical frame -> world) in the current state."""
-        return data.site_xpos[self._site_id].copy(), data.site_xmat[self._site_id].reshape(3, 3).copy()
+        origin = data.site_xpos[self._site_id].copy()
+        rotation = data.site_xmat[self._site_id].reshape(3, 3).copy()
+        if self._identity_mount:
+            return origin, rotation
+        return origin + rotation @ np.asarray(self.config.mount_translation), rotation @ self.config.mount_matrix()
 
-    def render_depth(self, data: mujoco.MjData) -> np.ndarray:
-        """The (height, width) float32 depth image in metres, inf where nothing is within ``far``."""
+    def render_depth(self, data: mujoco.MjData, rng: np.random.Generator | None = None) -> np.ndarray:
+        """The (height, width) float32 depth image in metres, inf where nothing is within ``far``.
+
+        With ``config.noise`` set, the frame is what that sensor would report (``add_depth_noise``: NaN holes,
+        -inf nearer than its minimum range, +inf beyond its maximum), drawn from ``rng``: pass the episode's
+        generator (required then).
+        """
+        if self.config.noise is not None and rng is None:
+            raise ValueError("the camera has a noise model: render_depth needs the episode's rng")
         origin, rotation = self.pose(data)
         rays_world = (self._rays_optical @ rotation.T).reshape(-1)
         mujoco.mj_multiRay(
@@ -85,7 +135,7 @@ class RayCastDepthCamera:
             rays_world,
             self._groups,
             1,
-            -1,
+            self._exclude_body,
             self._geom_ids,
             self._dist,
             None,
@@ -94,7 +144,10 @@ class RayCastDepthCamera:
         )
         depth = self._dist.astype(np.float32)
         depth[(self._geom_ids < 0) | (depth < 0) | (depth > self.config.far)] = np.inf
-        return depth.reshape(self.config.height, self.config.width)
+        depth = depth.reshape(self.config.height, self.config.width)
+        if self.config.noise is not None:
+            depth = add_depth_noise(depth, self.config.noise, rng, self.config.focal_px)
+        return depth
 
     def render_rgb(self, data: mujoco.MjData) -> np.ndarray:
         """An (height, width, 3) uint8 colour image from the same viewpoint, pixel-aligned with the depth.
