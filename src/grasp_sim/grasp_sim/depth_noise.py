@@ -17,7 +17,8 @@ between projector and camera) and turns it back into depth. So:
 ``add_depth_noise(depth, config, rng, focal_px)`` applies all of it to one frame with the episode's rng.
 Spatially correlated noise (the stereo matching window) and systematic depth bias are not modelled.
 
-Parameters, ``DepthNoiseConfig.realsense_d435()`` (the default) and ``.primesense()``; sources:
+Parameters, ``DepthNoiseConfig.realsense_d435()`` (the default), ``.realsense_d405()`` and ``.primesense()``;
+sources:
 
 - D435: baseline 50 mm and depth field of view 87 x 58 degrees (Intel RealSense D400 Series datasheet),
   so f = 424 / tan(43.5 deg) = 447 px at the recommended 848 x 480 ("Tuning depth cameras for best
@@ -26,6 +27,10 @@ Parameters, ``DepthNoiseConfig.realsense_d435()`` (the default) and ``.primesens
   ("Subpixel linearity improvement for Intel RealSense depth cameras", Intel white paper); depth unit 1 mm
   (the default depth scale); minimum range: Min-Z is about 0.28 m at 1280 x 720 and scales with the
   resolution (tuning guide), so about 0.19 m at 848 x 480; maximum range 3 m (the datasheet's ideal range).
+- D405 (Intel's short-range stereo camera for wrists and grippers): baseline 18 mm, depth field of view
+  87 x 58 degrees, ideal range 7-50 cm (Intel RealSense D405 product brief / D400 Series datasheet), so at
+  848 x 480 the same f = 447 px, subpixel and step as the D435; maximum range taken as 1 m (it measures beyond
+  its ideal range, with errors growing as z^2 / (f b)).
 - PrimeSense / Kinect v1: random error sigma_z = 1.425e-3 z^2 (metres) and a depth resolution of
   2.85e-3 z^2 per disparity unit (Khoshelham and Oude Elberink, "Accuracy and resolution of Kinect depth
   data for indoor mapping applications", Sensors 12(2), 2012), with f = 525 px (the intrinsics of the
@@ -83,6 +88,11 @@ class DepthNoiseConfig:
     def realsense_d435(cls) -> DepthNoiseConfig:
         """Intel RealSense D435 at 848 x 480 (the defaults)."""
         return cls()
+
+    @classmethod
+    def realsense_d405(cls) -> DepthNoiseConfig:
+        """Intel RealSense D405 at 848 x 480: the short-range stereo camera made for wrists."""
+        return cls(name="realsense_d405", baseline=0.018, min_range=0.07, max_range=1.0)
 
     @classmethod
     def primesense(cls) -> DepthNoiseConfig:

@@ -110,6 +110,13 @@ def test_primesense_preset_matches_its_published_error_model() -> None:
     assert (kinect.min_range, kinect.max_range) == (0.35, 1.4)
 
 
+def test_d405_preset_sees_from_7_cm_with_more_noise_than_the_d435() -> None:
+    d405 = DepthNoiseConfig.realsense_d405()
+    assert (d405.min_range, d405.baseline) == (0.07, 0.018)
+    assert d405.sigma(0.3) == pytest.approx(D435.sigma(0.3) * 0.050 / 0.018)  # shorter baseline, same imagers
+    assert d405.sigma(0.3) < 0.001  # under a millimetre at wrist distances
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
