@@ -4,7 +4,8 @@ The arm follows the published UR5 kinematics (the link offsets of Universal Robo
 d1 = 0.089159, a2 = 0.425, a3 = 0.39225, d4 = 0.10915, d5 = 0.09465, d6 = 0.0823) with capsule links, so the
 world builds offline from nothing but this file. The gripper closes along the tool x axis; its pinch site
 (``pinch``) is the point between the fingertips that grasp poses refer to. The wrist camera sits on the tool
-axis looking along tool z (down, when the gripper points down).
+axis looking along tool z (down, when the gripper points down). The gripper is modelled on a Robotiq 2F-85:
+85 mm stroke, linked fingers, closing at a set speed and squeezing with a set force (``GripperGeometry``).
 
 Arm and gripper geoms are in geom group 2 so that the depth camera, which ray-casts groups 0 and 1 only,
 sees the table and the objects but not the robot itself.
@@ -27,17 +28,27 @@ PINCH_SITE = "pinch"
 CAMERA_SITE = "wrist_camera"
 RGB_CAMERA = "wrist_rgb"  # MuJoCo camera at the same place; MuJoCo cameras look along their -z, y up
 ROBOT_GEOM_GROUP = 2
+#: Finger position target (m) that squeezes with the full grip force: 10 mm past closed.
+FINGER_SHUT = -0.01
 
 
 @dataclass(frozen=True)
 class GripperGeometry:
-    """Dimensions of the parallel-jaw gripper, metres."""
+    """Dimensions and drive of the parallel-jaw gripper (after a Robotiq 2F-85), metres, newtons, seconds."""
 
-    max_opening: float = 0.085
+    max_opening: float = 0.085  # 2F-85 stroke: 85 mm
     finger_length: float = 0.055
     palm_length: float = 0.06
-    pad_friction: float = 1.5
-    grip_force: float = 40.0
+    # The pads' own friction is a floor, not the grip's coefficient: MuJoCo combines two geoms of equal
+    # priority by the element-wise maximum of their frictions (MuJoCo docs, Modeling > Contact parameters), so
+    # with the pads at the bottom of the objects' range (WorldConfig.sliding_friction_range) every pad contact
+    # takes the object's sampled coefficient (its surface against the pad). The pads have no priority.
+    pad_friction: tuple[float, float, float] = (0.3, 0.001, 0.0001)
+    # Squeeze force on a held object (N): each finger pushes with this force. The 2F-85's grip force is
+    # adjustable between 20 and 235 N (Robotiq 2F-85 datasheet); 60 N is a low-to-middle setting.
+    grip_force: float = 60.0
+    # Closing speed (m/s) of the opening between the pads; the 2F-85's is adjustable between 0.02 and 0.15.
+    closing_speed: float = 0.15
     # Pinch point: this far above the fingertips, along the tool axis.
     pinch_above_tips: float = 0.012
     # Camera: this far from the flange along the tool axis (inside the palm, between the fingers).
@@ -53,6 +64,12 @@ def arm_mjcf(gripper: GripperGeometry | None = None, timestep: float = 0.002) ->
     """The MJCF text of the arm, gripper and camera on a world with gravity (no table, no objects)."""
     g = gripper or GripperGeometry()
     half_open = g.max_opening / 2
+    friction = " ".join(f"{f:g}" for f in g.pad_friction)
+    # Position servo per finger, force-limited: the world moves the target at the closing speed and, once a
+    # finger is blocked, past the closed position, so a blocked finger squeezes with exactly grip_force
+    # (kp * 10 mm = grip_force; critically damped with the finger's mass and armature, 0.06 kg).
+    finger_kp = g.grip_force / 0.01
+    finger_kv = 2 * (finger_kp * 0.06) ** 0.5
     finger_z = g.palm_length + g.finger_length / 2
     return f"""
 <mujoco model="ur5_parallel_jaw">
@@ -69,9 +86,10 @@ def arm_mjcf(gripper: GripperGeometry | None = None, timestep: float = 0.002) ->
       <position kp="3000" kv="60" forcerange="-54 54"/>
     </default>
     <default class="finger">
-      <joint type="slide" axis="1 0 0" range="0 {half_open:.4f}" damping="5" armature="0.01"/>
-      <geom type="box" group="{ROBOT_GEOM_GROUP}" rgba="0.2 0.2 0.2 1" condim="4" priority="1"
-            friction="{g.pad_friction} 0.02 0.001" solref="0.004 1" solimp="0.95 0.99 0.001"/>
+      <joint type="slide" axis="1 0 0" range="0 {half_open:.4f}" damping="5" armature="0.01"
+             solreflimit="0.004 1"/>
+      <geom type="box" group="{ROBOT_GEOM_GROUP}" rgba="0.2 0.2 0.2 1" condim="4"
+            friction="{friction}" solref="0.004 1" solimp="0.95 0.99 0.001"/>
     </default>
   </default>
   <worldbody>
@@ -131,11 +149,21 @@ def arm_mjcf(gripper: GripperGeometry | None = None, timestep: float = 0.002) ->
     </body>
   </worldbody>
   <contact>
+    <!-- base_link is welded to the world, so parent filtering does not spare the shoulder; the base and the
+         shoulder reach into the table (a world geom). These contacts are permanent, act on no joint (the shoulder
+         only turns about z) and their forces are meaningless (1e16 N). -->
+    <exclude body1="world" body2="base_link"/>
+    <exclude body1="world" body2="shoulder_link"/>
+    <exclude body1="base_link" body2="shoulder_link"/>
     <exclude body1="gripper_palm" body2="left_finger"/>
     <exclude body1="gripper_palm" body2="right_finger"/>
     <exclude body1="left_finger" body2="right_finger"/>
     <exclude body1="wrist_3_link" body2="gripper_palm"/>
   </contact>
+  <equality>
+    <!-- The 2F-85's fingers are linked: they open and close together, symmetric about the pinch point. -->
+    <joint name="finger_coupling" joint1="left_finger_joint" joint2="right_finger_joint" solref="0.004 1"/>
+  </equality>
   <actuator>
     <position name="shoulder_pan" joint="shoulder_pan_joint" class="arm"/>
     <position name="shoulder_lift" joint="shoulder_lift_joint" class="arm"/>
@@ -143,10 +171,10 @@ def arm_mjcf(gripper: GripperGeometry | None = None, timestep: float = 0.002) ->
     <position name="wrist_1" joint="wrist_1_joint" class="wrist"/>
     <position name="wrist_2" joint="wrist_2_joint" class="wrist"/>
     <position name="wrist_3" joint="wrist_3_joint" class="wrist"/>
-    <position name="left_finger" joint="left_finger_joint" kp="800" kv="20" ctrlrange="-0.03 {half_open:.4f}"
-              forcerange="-{g.grip_force} {g.grip_force}"/>
-    <position name="right_finger" joint="right_finger_joint" kp="800" kv="20" ctrlrange="-0.03 {half_open:.4f}"
-              forcerange="-{g.grip_force} {g.grip_force}"/>
+    <position name="left_finger" joint="left_finger_joint" kp="{finger_kp:g}" kv="{finger_kv:.1f}"
+              ctrlrange="{FINGER_SHUT:g} {half_open:.4f}" forcerange="-{g.grip_force:g} {g.grip_force:g}"/>
+    <position name="right_finger" joint="right_finger_joint" kp="{finger_kp:g}" kv="{finger_kv:.1f}"
+              ctrlrange="{FINGER_SHUT:g} {half_open:.4f}" forcerange="-{g.grip_force:g} {g.grip_force:g}"/>
   </actuator>
 </mujoco>
 """

@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 
 from grasp_sim.depth_camera import CameraConfig
 
+#: Disturbance modes: none; "early", the object nearest the gripper is moved (teleported) before the frame of
+#: ``disturbance_step``; "late", it is pushed along the table while the gripper comes down on it.
+DISTURBANCE_MODES = ("none", "early", "late")
+
 
 @dataclass(frozen=True)
 class WorldConfig:
@@ -25,22 +29,54 @@ class WorldConfig:
     # Arm speeds while servoing.
     linear_speed: float = 0.3  # m/s
     angular_speed: float = 2.0  # rad/s
-    # Lift test (seed 000): after closing, lift by lift_distance, hold, succeed if an object's centre is
-    # at least success_height above the table.
+    # Physics of every object, drawn per object and episode from the episode's seed: density (kg/m^3; the mass
+    # is density x volume) and the sliding friction coefficient of its surface (against the pads and the table).
+    # 100-1200 kg/m^3 spans rigid foam, balsa and cork (100-250), cardboard and hollow household items, softwoods
+    # (350-550), hardwoods, and solid plastics up to acrylic (1180) [Engineering ToolBox, "Densities of solids";
+    # polymer handbooks: PP 900, ABS 1040, PMMA 1180]. Sliding 0.3-1.0 spans smooth plastic or glazed surfaces
+    # on rubber up to rubber on rough wood or cardboard [Engineering ToolBox, "Friction and friction
+    # coefficients"]; the pads' own friction is the range's floor, so MuJoCo's maximum rule gives the object's.
+    density_range: tuple[float, float] = (100.0, 1200.0)
+    sliding_friction_range: tuple[float, float] = (0.3, 1.0)
+    # Label (seed 004): after closing, lift by lift_distance and hold, then shake (shake_cycles up-down and then
+    # shake_cycles sideways, amplitude shake_amplitude at shake_frequency), and read the gripper opening: held
+    # when it is above held_opening_threshold (the fingers did not close fully).
     lift_distance: float = 0.15
     hold_time: float = 0.3
-    success_height: float = 0.10
+    shake_amplitude: float = 0.015
+    shake_frequency: float = 4.0  # Hz: peak acceleration amplitude * (2 pi f)^2 = 9.5 m/s^2, about 1 g
+    shake_cycles: int = 2
+    held_opening_threshold: float = 0.005
+    # Ground truth (audit and failure analysis only, never the label): an object counts as lifted when its
+    # centre of mass rose by lifted_rise and it touches the table no more; the target counts as pushed when it
+    # moved by pushed_distance between the last frame and closing; the approach counts as a collision when the
+    # arm or gripper pressed on the table or an object with collision_force.
+    lifted_rise: float = 0.05
+    pushed_distance: float = 0.015
+    collision_force: float = 150.0  # N
     # Kinematic-noise model of seed 001: each commanded displacement component d gets + scale * w * |d|,
     # w ~ N(0, 1). 0 turns it off; seed 001 uses 0.4.
     kinematic_noise: float = 0.0
-    # Object disturbance mid-grasp: before the frame of this step, the object nearest the gripper is
-    # moved by a random horizontal distance in disturbance_distance, in a random direction.
-    disturbance: bool = False
+    # Object disturbance, "none" | "early" | "late" (True means "late", False "none"):
+    # - early: before the frame of disturbance_step, the object nearest the gripper is moved (teleported) by a
+    #   random horizontal distance in disturbance_distance, in a random direction;
+    # - late (seed 000: objects moved during the grasp): once the fingertips come within disturbance_height
+    #   above an object (horizontally within its footprint, at least disturbance_radius), it is pushed along
+    #   the table by a distance in disturbance_distance, in a random direction, over push_duration seconds
+    #   while the arm keeps moving. At most once per episode; never when the gripper stays away from objects.
+    disturbance: str | bool = "none"
     disturbance_step: int = 2
     disturbance_distance: tuple[float, float] = (0.03, 0.06)
+    disturbance_height: float = 0.04
+    disturbance_radius: float = 0.03
+    push_duration: float = 0.25
     mesh_cache_dir: str | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.disturbance, bool):
+            object.__setattr__(self, "disturbance", "late" if self.disturbance else "none")
+        if self.disturbance not in DISTURBANCE_MODES:
+            raise ValueError(f"disturbance must be one of {', '.join(DISTURBANCE_MODES)}, got {self.disturbance!r}")
         if not 1 <= self.min_objects <= self.max_objects <= 5:
             raise ValueError(
                 f"objects per scene must satisfy 1 <= min_objects <= max_objects <= 5, "
@@ -50,3 +86,14 @@ class WorldConfig:
             raise ValueError(f"kinematic_noise must be >= 0, got {self.kinematic_noise}")
         if self.disturbance_step < 1:
             raise ValueError(f"disturbance_step must be >= 1, got {self.disturbance_step}")
+        for name in ("density_range", "sliding_friction_range", "disturbance_distance"):
+            low, high = getattr(self, name)
+            if not 0 < low <= high:
+                raise ValueError(f"{name} must be (low, high) with 0 < low <= high, got {(low, high)}")
+        if self.shake_cycles < 0 or self.shake_amplitude < 0 or self.shake_frequency <= 0:
+            raise ValueError("shake_cycles and shake_amplitude must be >= 0 and shake_frequency > 0")
+
+    @property
+    def disturbed(self) -> bool:
+        """Whether objects are disturbed at all (the bags' EpisodeStart.disturbance)."""
+        return self.disturbance != "none"

@@ -1,4 +1,4 @@
-"""The lift test's detail reports the gripper opening clamped at 0; the label itself is unchanged."""
+"""The label's evidence reports every gripper opening clamped at 0; the label itself is unchanged by the clamp."""
 
 import re
 
@@ -27,18 +27,23 @@ def empty_grasp(world, overshoot=None):
         world.__dict__.pop("gripper_opening", None)
 
 
-def reported_opening(detail):
-    return float(re.search(r"opening (-?[0-9.]+) m", detail).group(1))
+def reported_openings(detail):
+    evidence = detail.split(" | ")[0]
+    return [float(v) for v in re.findall(r"(-?[0-9.]+) mm after", evidence)]
 
 
 def test_a_negative_opening_is_reported_as_zero(world):
     measured = empty_grasp(world)
     overshot = empty_grasp(world, overshoot=-0.001)
-    assert "opening 0.0000 m" in overshot.detail and "-" not in overshot.detail.split("opening")[1]
+    assert reported_openings(overshot.detail) == [0.0, 0.0, 0.0]
+    assert "-0" not in overshot.detail.split(" | ")[0]
+    assert overshot.opening_shaken == 0.0
     assert overshot.success == measured.success is False and overshot.label_method == measured.label_method
-    assert overshot.detail.split("; opening")[0] == measured.detail.split("; opening")[0]
-    assert reported_opening(measured.detail) >= 0.0
+    assert all(v >= 0.0 for v in reported_openings(measured.detail))
 
 
 def test_a_positive_opening_is_reported_as_measured(world):
-    assert reported_opening(empty_grasp(world, overshoot=0.0123).detail) == pytest.approx(0.0123)
+    result = empty_grasp(world, overshoot=0.0123)
+    assert reported_openings(result.detail) == pytest.approx([12.3, 12.3, 12.3])
+    assert result.success  # the label reads the gripper only: 12.3 mm is above the 5 mm threshold
+    assert not result.truth.success and not result.agrees  # ... and the audit says so

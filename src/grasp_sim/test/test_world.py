@@ -63,7 +63,7 @@ def test_lift_test_labels_a_real_grasp_success_and_an_empty_grasp_failure(single
     world.move_to(GripperPose(state.position[0] + 0.12, state.position[1], 0.015, 0.0))
     world.close_gripper()
     failure = world.lift_test()
-    assert not failure.success and failure.label_method == "lift_test" and "<" in failure.detail
+    assert not failure.success and failure.label_method == "gripper_opening" and "not held" in failure.detail
     # Aligned over the object, across its narrow side: the lift test succeeds for at least one yaw.
     successes = []
     for quarter in (0.0, np.pi / 2):
@@ -77,13 +77,14 @@ def test_lift_test_labels_a_real_grasp_success_and_an_empty_grasp_failure(single
     assert any(successes)
 
 
-def test_disturbance_moves_the_nearest_object(single_object_world):
+def test_early_disturbance_moves_the_nearest_object(single_object_world):
     world = single_object_world
     world.reset(2)
     before = world.object_states()[0].position.copy()
-    world.disturb()
+    name = world.disturb()
     moved = np.linalg.norm(world.object_states()[0].position[:2] - before[:2])
     assert 0.015 < moved < 0.08
+    assert world.disturbance.mode == "early" and world.disturbance.name == name
 
 
 def test_kinematic_noise_perturbs_executed_motions():

@@ -6,6 +6,7 @@ canonical resting pose, z up. Placing the body at ``(x, y, table_top_z)`` rests 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -99,6 +100,15 @@ class ObjectSpec:
     def volume(self) -> float:
         """Sum of the part volumes (m^3; overlaps counted twice)."""
         return float(sum(part_volume(p) for p in self.parts))
+
+    def with_physics(self, density: float, sliding_friction: float, volume: float | None = None) -> ObjectSpec:
+        """This object made of ``density`` (kg/m^3: mass = density x volume) with sliding friction
+        ``sliding_friction``; its torsional and rolling friction are kept. ``volume`` saves recomputing it."""
+        if not (density > 0.0 and sliding_friction > 0.0):
+            raise ValueError(f"object {self.name!r}: density and friction must be positive")
+        mass = density * (self.volume if volume is None else volume)
+        friction = (float(sliding_friction), *self.friction[1:])
+        return dataclasses.replace(self, mass=float(mass), friction=friction)
 
 
 def add_object(

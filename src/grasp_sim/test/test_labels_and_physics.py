@@ -1,0 +1,241 @@
+"""Labels a real robot could compute (gripper opening after lift and shake) audited by the simulation's ground
+truth; object masses and friction from realistic ranges; a 2F-85-like grip; the late push during the grasp."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+from grasp_servo.pose import GripperPose
+from grasp_sim.objects import ObjectPart, ObjectSpec
+from grasp_sim.world import FAILURE_CATEGORIES, GraspWorld, GroundTruth, failure_category
+from grasp_sim.world_config import WorldConfig
+
+GRAVITY = 9.81
+
+
+def box(mass: float, friction: float, size=(0.05, 0.05, 0.05), name: str = "box") -> ObjectSpec:
+    length, width, height = size
+    part = ObjectPart("box", size=(length / 2, width / 2, height / 2), pos=(0.0, 0.0, height / 2))
+    return ObjectSpec(
+        name=name, parts=(part,), mass=mass, height=height, family="box", friction=(friction, 0.005, 0.0001)
+    )
+
+
+@pytest.fixture(scope="module")
+def world():
+    return GraspWorld(WorldConfig(min_objects=1, max_objects=1, object_set="heldout"))
+
+
+def grasp_centred(world: GraspWorld):
+    """Come down over the single object's centre, close across it, lift, shake and label."""
+    state = world.object_states()[0]
+    x, y = state.position[:2]
+    world.move_to(GripperPose(x, y, state.height + 0.08, state.yaw))
+    world.move_to(GripperPose(x, y, max(0.015, state.height / 2), state.yaw))
+    world.close_gripper()
+    return world.lift_test()
+
+
+# --- labels -----------------------------------------------------------------------------------------------------
+
+
+def test_a_held_box_survives_the_shake_and_the_label_agrees(world):
+    world.reset(3, objects=[box(0.5, 0.3)])  # the lowest friction of the range
+    assert world.object_masses() == {"box__0": pytest.approx(0.5)}
+    result = grasp_centred(world)
+    assert result.success and result.label_method == "gripper_opening"
+    assert result.opening_shaken == pytest.approx(result.opening_lifted, abs=0.001)
+    assert result.opening_shaken == pytest.approx(0.05, abs=0.003)  # the box's width between the pads
+    assert result.truth.success and result.agrees
+    assert result.lifted_object == result.truth.held_object == result.truth.held_after_close == "box__0"
+    assert result.truth.lifted_rise > 0.13 and result.truth.lifted_tilt_deg < 10
+    assert failure_category(result.truth, result.success, "policy_close") is None
+    assert "after shaking" in result.detail and "held" in result.detail and "agrees=yes" in result.detail
+
+
+def test_a_box_heavier_than_grip_force_and_friction_allow_slips(world):
+    friction = 0.3
+    capacity = 2 * friction * world.gripper.grip_force / GRAVITY  # kg: two pads, static
+    world.reset(3, objects=[box(1.5 * capacity, friction)])
+    result = grasp_centred(world)
+    assert result.truth.held_after_close == "box__0"  # squeezed after closing ...
+    assert not result.success and not result.truth.success and result.agrees  # ... lost on the way up
+    assert result.opening_closed > 0.04 and result.opening_shaken < 0.005
+    assert failure_category(result.truth, result.success, "policy_close") == "slipped"
+
+
+def test_the_grip_is_a_robotiq_2f85_setting(world):
+    assert 20.0 <= world.gripper.grip_force <= 235.0  # the 2F-85's adjustable grip force (datasheet)
+    assert 0.02 <= world.gripper.closing_speed <= 0.15  # and closing speed (m/s)
+    assert world.gripper.max_opening == pytest.approx(0.085)
+
+
+def test_closing_on_nothing_is_missed(world):
+    world.reset(8)
+    state = world.object_states()[0]
+    world.move_to(GripperPose(state.position[0] + 0.12, state.position[1], 0.015, 0.0))
+    assert world.close_gripper() < 0.002  # shut
+    result = world.lift_test()
+    assert not result.success and not result.truth.success and result.agrees
+    assert result.truth.held_after_close is None and result.lifted_object is None
+    assert failure_category(result.truth, result.success, "policy_close") == "missed"
+    assert failure_category(result.truth, result.success, "step_budget") == "budget"
+
+
+def test_a_flipped_tall_object_is_a_failure_by_the_automatic_label(world):
+    tall = box(0.2, 0.6, size=(0.04, 0.04, 0.14), name="tall")
+    world.reset(5, objects=[tall])
+    # Knocked upside down: its body origin (its bottom) is now at the top, 14 cm up.
+    joint = world.model.body("tall__0").jntadr[0]
+    adr = world.model.jnt_qposadr[joint]
+    x, y = world.data.qpos[adr : adr + 2]
+    world.data.qpos[adr : adr + 7] = [x, y, 0.1405, 0.0, 1.0, 0.0, 0.0]
+    world._simulate(0.3)
+    origin_height = world.object_states()[0].position[2]
+    assert origin_height >= 0.10  # the old lift test (an origin above 10 cm) called this a success
+    world.move_to(GripperPose(x + 0.1, y, 0.2, 0.0))
+    world.move_to(GripperPose(x + 0.1, y, 0.015, 0.0))
+    world.close_gripper()
+    result = world.lift_test()
+    assert result.opening_shaken < 0.002  # the fingers closed fully
+    assert not result.success and not result.truth.success and result.agrees
+    assert failure_category(result.truth, result.success, "policy_close") == "missed"
+
+
+def truth(**changes) -> GroundTruth:
+    base = GroundTruth(
+        held_object=None,
+        held_after_close=None,
+        lifted_object=None,
+        lifted_rise=0.0,
+        lifted_tilt_deg=0.0,
+        target="a",
+        target_moved=0.0,
+        target_pushed=False,
+        max_approach_force=10.0,
+        collision_with=None,
+    )
+    return dataclasses.replace(base, **changes)
+
+
+def test_every_failure_gets_one_category_from_the_simulation_state():
+    held = truth(held_object="a", held_after_close="a", lifted_object="a", lifted_rise=0.15)
+    assert failure_category(held, True, "policy_close") is None
+    assert failure_category(held, False, "policy_close") == "other"  # held, yet the opening read closed
+    flipped = truth(lifted_object="a", lifted_rise=0.12, lifted_tilt_deg=170.0)
+    assert flipped.flipped and failure_category(flipped, False, "policy_close") == "flipped"
+    assert failure_category(flipped, True, "policy_close") == "flipped"  # a label that disagrees gets one too
+    assert failure_category(truth(held_after_close="a"), False, "policy_close") == "slipped"
+    collided = truth(collision_with="left_pad on table (300 N)", target_pushed=True, target_moved=0.03)
+    assert failure_category(collided, False, "step_budget") == "collision"
+    assert failure_category(truth(target_pushed=True, target_moved=0.03), False, "step_budget") == "pushed"
+    assert failure_category(truth(), False, "step_budget") == "budget"
+    assert failure_category(truth(), False, "servo_close") == "missed"
+    assert {"missed", "slipped", "pushed", "collision", "budget", "flipped", "other"} == set(FAILURE_CATEGORIES)
+
+
+# --- physics ----------------------------------------------------------------------------------------------------
+
+
+def physics(world: GraspWorld) -> list[tuple[str, float, float]]:
+    rows = []
+    for obj, body in zip(world.objects, world._object_body_ids, strict=True):
+        geoms = [g for g in range(world.model.ngeom) if world.model.geom_bodyid[g] == body]
+        assert world.model.body_mass[body] == pytest.approx(obj.mass, rel=1e-6)
+        assert all(world.model.geom_friction[g][0] == pytest.approx(obj.friction[0]) for g in geoms)
+        rows.append((obj.name, obj.mass / obj.volume, obj.friction[0]))
+    return rows
+
+
+def test_mass_and_friction_are_sampled_in_range_and_deterministic_per_seed():
+    config = WorldConfig(object_set="train")
+    world = GraspWorld(config)
+    draws = {}
+    for seed in range(6):
+        world.reset(seed)
+        draws[seed] = physics(world)
+        for _, density, friction in draws[seed]:
+            assert config.density_range[0] <= density <= config.density_range[1]
+            assert config.sliding_friction_range[0] <= friction <= config.sliding_friction_range[1]
+    world.reset(4)
+    assert physics(world) == draws[4]
+    fresh = GraspWorld(config)
+    fresh.reset(4)
+    assert physics(fresh) == draws[4]
+    densities = [d for rows in draws.values() for _, d, _ in rows]
+    assert np.ptp(densities) > 300  # spread over the range, not one value
+    # The pads and the table do not override an object's friction: MuJoCo takes the larger of the two.
+    pads = [world.model.geom(name).friction[0] for name in ("left_pad", "right_pad", "table")]
+    assert max(pads) <= config.sliding_friction_range[0]
+    assert all(world.model.geom(name).priority == 0 for name in ("left_pad", "right_pad"))
+
+
+def test_mesh_objects_get_their_mass_from_their_volume(tmp_path):
+    trimesh = pytest.importorskip("trimesh")
+    meshes = tmp_path / "meshes"
+    meshes.mkdir()
+    trimesh.creation.box(extents=(0.04, 0.06, 0.05)).export(meshes / "block.stl")
+    config = WorldConfig(object_set=str(meshes), min_objects=1, max_objects=1, mesh_cache_dir=str(tmp_path / "c"))
+    world = GraspWorld(config)
+    masses = set()
+    for seed in range(4):
+        world.reset(seed)
+        ((_, density, friction),) = physics(world)
+        assert world.objects[0].volume == pytest.approx(0.04 * 0.06 * 0.05, rel=0.02)
+        assert 100.0 <= density <= 1200.0 and 0.3 <= friction <= 1.0
+        masses.add(round(world.objects[0].mass, 6))
+    assert len(masses) == 4  # not one mass for every mesh
+
+
+# --- disturbance ------------------------------------------------------------------------------------------------
+
+
+def test_disturbance_modes_and_the_old_boolean():
+    assert WorldConfig(disturbance=True).disturbance == "late"
+    assert WorldConfig(disturbance=False).disturbance == "none"
+    assert WorldConfig(disturbance="early").disturbed and not WorldConfig().disturbed
+    with pytest.raises(ValueError, match="none, early, late"):
+        WorldConfig(disturbance="sideways")
+
+
+@pytest.fixture(scope="module")
+def late_world():
+    return GraspWorld(WorldConfig(min_objects=1, max_objects=1, object_set="heldout", disturbance="late"))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 7])
+def test_the_late_push_happens_only_near_the_object_and_moves_it_3_to_6_cm(late_world, seed):
+    world = late_world
+    world.reset(seed)
+    state = world.object_states()[0]
+    (x, y, _), top = state.position, state.position[2] + state.height
+    tips = world.gripper.pinch_above_tips  # pinch point height = fingertips + this
+    # Far from the object, down to the table: nothing happens.
+    world.move_to(GripperPose(x + 0.12, y, 0.2, state.yaw))
+    world.move_to(GripperPose(x + 0.12, y, 0.015, state.yaw))
+    world.move_to(GripperPose(x + 0.12, y, top + tips + 0.10, state.yaw))
+    assert world.disturbance is None and world._push is None
+    assert np.linalg.norm(world.object_states()[0].position[:2] - state.position[:2]) < 0.002
+    # Over it, coming down 1 cm at a time to 2 cm above its top: pushed once the fingertips are within 4 cm.
+    world.move_to(GripperPose(x, y, top + tips + 0.10, state.yaw))
+    track = []
+    for above in np.arange(0.09, 0.015, -0.01):
+        world.move_to(GripperPose(x, y, top + tips + above, state.yaw))
+        track.append(world.object_states()[0].position[:2].copy())
+    world._simulate(0.3)
+    event = world.disturbance
+    assert event is not None and event.mode == "late" and event.name == state.name
+    assert 0.03 < event.fingertip_height <= 0.04 + 1e-9
+    assert 0.03 <= event.planned <= 0.06
+    moved = float(np.linalg.norm(world.object_states()[0].position[:2] - state.position[:2]))
+    assert moved == pytest.approx(event.planned, abs=0.004) and event.moved == pytest.approx(moved, abs=0.002)
+    # A push, not a teleport: it moved over several of the 1 cm descents.
+    steps = np.linalg.norm(np.diff(np.array(track), axis=0), axis=1)
+    assert (steps > 0.002).sum() >= 2 and steps.max() < 0.8 * event.planned
+    # Once per episode.
+    pushed_to = world.object_states()[0].position[:2].copy()
+    world.move_to(GripperPose(*pushed_to, top + tips + 0.06, state.yaw))
+    world.move_to(GripperPose(*pushed_to, top + tips + 0.02, state.yaw))
+    world._simulate(0.3)
+    assert world.disturbance is event and world._push is None
+    assert np.linalg.norm(world.object_states()[0].position[:2] - pushed_to) < 0.005
