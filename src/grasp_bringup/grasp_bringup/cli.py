@@ -21,7 +21,7 @@ import warnings
 from dataclasses import replace
 from pathlib import Path
 
-from grasp_bringup.factory import CONTROLLER_NAMES, DEFAULT_MODEL, RunSettings, UsageError
+from grasp_bringup.factory import CONTROLLER_NAMES, DEFAULT_MODEL, DISTURBANCE_MODES, RunSettings, UsageError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -72,7 +72,15 @@ def _add_world_options(parser: argparse.ArgumentParser, default_objects: str) ->
     parser.add_argument(
         "--disturbance",
         action="store_true",
-        help="move the object nearest the gripper by 3-6 cm before servo step 2 (demo: only the disturbed run)",
+        help="disturb the object nearest the gripper by 3-6 cm, as --disturbance-mode says (demo: only the "
+        "disturbed run)",
+    )
+    parser.add_argument(
+        "--disturbance-mode",
+        choices=DISTURBANCE_MODES,
+        default=None,
+        help="late (default): push the object along the table once the fingertips come within 4 cm above it; "
+        "early: move it before servo step 2",
     )
     parser.add_argument(
         "--kinematic-noise",
@@ -99,12 +107,15 @@ def _add_cem_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _settings(args: argparse.Namespace, controller: str, model: str | None) -> RunSettings:
+    if args.disturbance_mode and not args.disturbance and args.command != "demo":
+        raise UsageError(f"--disturbance-mode {args.disturbance_mode} needs --disturbance (it says how to disturb)")
     return RunSettings(
         controller=controller,
         model=model,
         object_set=args.object_set,
         camera_px=args.camera_px,
         disturbance=args.disturbance,
+        disturbance_mode=args.disturbance_mode or "late",
         kinematic_noise=args.kinematic_noise,
         min_objects=args.min_objects,
         max_objects=args.max_objects,

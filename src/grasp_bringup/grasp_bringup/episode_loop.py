@@ -1,4 +1,8 @@
-"""One grasp attempt in the embedded world: observe, decide, record, move; then close, lift and label.
+"""One grasp attempt in the embedded world: observe, decide, record, move; then close, lift, shake and label.
+
+The label (``success``, used for training) is what a real robot measures: the gripper opening after the lift and
+the shake. The simulation's ground truth is kept beside it as an audit (``truth_success``, ``labels_agree``) and
+names the cause of every failure (``failure``), for analysis only.
 
 This is the embedded counterpart of the ROS graph (camera -> servo node -> motion node, collector node):
 the same controller and recorder cores, called directly.
@@ -12,7 +16,7 @@ import numpy as np
 from grasp_datacollect.episode import Command, EpisodeInfo, EpisodeOutcome, StepRecord
 from grasp_servo.controllers import Controller, ObjectHint
 from grasp_servo.servo import CLOSE
-from grasp_sim.world import GraspWorld
+from grasp_sim.world import GraspWorld, failure_category
 
 COMMAND_CODES = {"move": Command.MOVE, "close": Command.CLOSE, "raise": Command.RAISE}
 
@@ -50,7 +54,13 @@ class EpisodeSummary:
     object_names: list[str]
     perception_seconds: list[float] = field(default_factory=list)
     optimisation_seconds: list[float] = field(default_factory=list)
-    disturbed: str | None = None
+    disturbed: str | None = None  # the object disturbed (moved or pushed), if any
+    label_method: str = ""  # how ``success`` was decided: gripper_opening
+    truth_success: bool | None = None  # ground truth: an object held between the pads, off the table
+    labels_agree: bool | None = None  # success == truth_success
+    lifted_object: str | None = None  # ground truth: the object that was lifted, if any
+    failure: str | None = None  # why it failed (grasp_sim.world.FAILURE_CATEGORIES); None for a success
+    disturbance_moved: float | None = None  # metres the disturbed object moved
 
 
 def run_episode(
@@ -76,7 +86,7 @@ def run_episode(
             object_set=cfg.object_set,
             object_names=names,
             stamp_ns=world.stamp_ns(),
-            disturbance=cfg.disturbance,
+            disturbance=cfg.disturbed,
             kinematic_noise=cfg.kinematic_noise,
             model=model_name,
         )
@@ -85,8 +95,8 @@ def run_episode(
     summary = EpisodeSummary(episode_id, seed, False, 0, "step_budget", "", names)
     termination = "step_budget"  # unless a controller closes first
     for step in range(max_steps):
-        if cfg.disturbance and step == cfg.disturbance_step:
-            summary.disturbed = world.disturb()
+        if cfg.disturbance == "early" and step == cfg.disturbance_step:
+            world.disturb()
         observation = world.observe()
         decision = controller.decide(observation.depth, observation.pose, step, rng)
         summary.perception_seconds.append(decision.perception_seconds)
@@ -115,6 +125,12 @@ def run_episode(
     world.close_gripper()
     final_pose = world.gripper_pose()
     lift = world.lift_test()
+    failure = failure_category(lift.truth, lift.success, termination)
+    disturbance = world.disturbance
+    # The evidence, then the simulation's audit (key=value words) with the failure category and disturbance.
+    detail = f"{lift.detail} failure={failure or '-'}"
+    if disturbance is not None:
+        detail += f" disturbed={disturbance.name}:{disturbance.mode}:{disturbance.moved:.3f}m"
     sink.end_episode(
         EpisodeOutcome(
             episode_id=episode_id,
@@ -122,12 +138,20 @@ def run_episode(
             final_pose=final_pose,
             success=lift.success,
             label_method=lift.label_method,
-            label_detail=lift.detail,
+            label_detail=detail,
             termination=termination,
             steps=summary.steps,
         )
     )
     summary.success = lift.success
     summary.termination = termination
-    summary.label_detail = lift.detail
+    summary.label_detail = detail
+    summary.label_method = lift.label_method
+    summary.truth_success = lift.truth.success
+    summary.labels_agree = lift.agrees
+    summary.lifted_object = lift.lifted_object
+    summary.failure = failure
+    if disturbance is not None:
+        summary.disturbed = disturbance.name
+        summary.disturbance_moved = disturbance.moved
     return summary

@@ -17,6 +17,7 @@ from grasp_sim.depth_camera import CameraConfig
 from grasp_sim.world_config import WorldConfig
 
 CONTROLLER_NAMES = (*POLICY_NAMES, "cem", "open_loop")
+DISTURBANCE_MODES = ("late", "early")  # what --disturbance does (grasp_sim.world_config)
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "grasp_success.onnx"
 
 
@@ -43,6 +44,9 @@ class RunSettings:
     object_set: str = "train"
     camera_px: int = 64
     disturbance: bool = False
+    # How --disturbance disturbs objects: "late" (pushed while the gripper comes down on them; seed 000) or
+    # "early" (moved before servo step 2, the behaviour before "late" existed).
+    disturbance_mode: str = "late"
     kinematic_noise: float = 0.0
     min_objects: int = 1
     max_objects: int = 5
@@ -60,6 +64,11 @@ class RunSettings:
             raise ValueError(f"controller '{self.controller}' needs a model (--model path/to/model.onnx)")
         if self.model and not Path(self.model).is_file():
             raise FileNotFoundError(f"model file not found: {self.model}")
+        if self.disturbance_mode not in DISTURBANCE_MODES:
+            raise UsageError(
+                f"disturbance_mode (--disturbance-mode) must be one of {', '.join(DISTURBANCE_MODES)}, "
+                f"got {self.disturbance_mode!r}"
+            )
         _check_range("camera_px", self.camera_px, 16, 472)
         _check_range("min_objects", self.min_objects, 1, 5)
         _check_range("max_objects", self.max_objects, 1, 5)
@@ -106,7 +115,7 @@ def world_config(settings: RunSettings) -> WorldConfig:
         object_set=settings.object_set,
         min_objects=settings.min_objects,
         max_objects=settings.max_objects,
-        disturbance=settings.disturbance,
+        disturbance=settings.disturbance_mode if settings.disturbance else "none",
         kinematic_noise=settings.kinematic_noise,
     )
 

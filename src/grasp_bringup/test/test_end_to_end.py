@@ -28,7 +28,7 @@ def test_collection_writes_readable_bags_with_every_attempt(trained):
     assert report["episodes"] == 12
     episodes = [e for bag in find_bags([root / "bags"]) for e in read_episodes(bag)]
     assert len(episodes) == 12
-    assert all(e.outcome is not None and e.outcome.label_method == "lift_test" for e in episodes)
+    assert all(e.outcome is not None and e.outcome.label_method == "gripper_opening" for e in episodes)
     assert sum(e.outcome.success for e in episodes) == report["successes"]
     assert all(len(e.steps) >= 1 and e.steps[0].depth.shape == (64, 64) for e in episodes)
     assert json.loads((root / "bags" / "collection.json").read_text())["attempts_per_hour"] > 0
