@@ -42,6 +42,14 @@ def _load_mesh(path: Path) -> trimesh.Trimesh:
         mesh = trimesh.load(path, force="mesh")
     except Exception as exc:
         raise ValueError(f"{path}: cannot read mesh ({type(exc).__name__}: {exc})") from exc
+    return check_mesh(mesh, path)
+
+
+def check_mesh(mesh: trimesh.Trimesh, path: Path | str) -> trimesh.Trimesh:
+    """Check a mesh in metres (``path`` names it in errors) and move its bounding-box bottom centre to the
+    origin; raises ``ValueError`` saying what is wrong (empty, non-finite, millimetres, tiny, flat)."""
+    import trimesh
+
     if not isinstance(mesh, trimesh.Trimesh) or len(mesh.vertices) == 0 or len(mesh.faces) == 0:
         raise ValueError(f"{path}: mesh is empty or unreadable (no vertices or faces)")
     if not np.isfinite(mesh.vertices).all():
@@ -63,8 +71,8 @@ def _load_mesh(path: Path) -> trimesh.Trimesh:
     return mesh
 
 
-def _decompose(
-    path: Path, mesh: trimesh.Trimesh, threshold: float, max_convex_hull: int, coacd_options: dict[str, Any]
+def decompose(
+    path: Path | str, mesh: trimesh.Trimesh, threshold: float, max_convex_hull: int, coacd_options: dict[str, Any]
 ) -> list[np.ndarray]:
     """Vertex arrays of the convex parts: the mesh itself when convex, else CoACD's decomposition."""
     if mesh.is_convex:
@@ -83,13 +91,15 @@ def _decompose(
     return kept or [np.asarray(mesh.convex_hull.vertices, dtype=np.float64)]
 
 
-def _cache_key(data: bytes, params: dict[str, Any]) -> str:
+def cache_key(data: bytes, params: dict[str, Any]) -> str:
+    """Cache file stem for input bytes and the parameters that shape the result."""
     digest = hashlib.sha256(data)
     digest.update(json.dumps({"v": _CACHE_VERSION, **params}, sort_keys=True).encode())
     return digest.hexdigest()
 
 
-def _read_cache(path: Path) -> list[np.ndarray] | None:
+def read_cache(path: Path) -> list[np.ndarray] | None:
+    """The vertex arrays stored by ``write_cache``; None when missing or unreadable."""
     try:
         with np.load(path) as npz:
             return [npz[f"part_{i}"] for i in range(int(npz["count"]))]
@@ -97,7 +107,8 @@ def _read_cache(path: Path) -> list[np.ndarray] | None:
         return None  # missing or corrupt: recompute
 
 
-def _write_cache(path: Path, parts: list[np.ndarray]) -> None:
+def write_cache(path: Path, parts: list[np.ndarray]) -> None:
+    """Store vertex arrays atomically (concurrent writers and readers are safe)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     np.savez(buf, count=len(parts), **{f"part_{i}": v for i, v in enumerate(parts)})
@@ -121,6 +132,36 @@ def _unique_name(stem: str, taken: set[str]) -> str:
         name, k = f"{base}_{k}", k + 1
     taken.add(name)
     return name
+
+
+def mesh_object(
+    name: str,
+    parts: list[np.ndarray],
+    height: float,
+    mass: float,
+    family: str = "mesh",
+    rgba: tuple[float, float, float, float] | None = None,
+) -> ObjectSpec:
+    """An ``ObjectSpec`` of convex mesh parts (vertex arrays in the body frame); grey from the name by default."""
+    if rgba is None:
+        gray = 0.45 + 0.4 * (int(hashlib.sha256(name.encode()).hexdigest()[:4], 16) / 0xFFFF)
+        rgba = (gray, gray * 0.9, gray * 0.8, 1.0)
+    return ObjectSpec(
+        name=name,
+        parts=tuple(ObjectPart("mesh", vertices=v) for v in parts),
+        mass=mass,
+        height=height,
+        family=family,
+        friction=DEFAULT_FRICTION,
+        rgba=rgba,
+    )
+
+
+def too_wide_message(path: Path | str, width: float) -> str:
+    return (
+        f"{path}: narrowest horizontal width is {width:.3f} m; too wide for a top-down grasp "
+        f"with the {GRIPPER_MAX_OPENING} m gripper (needs <= {GRASP_WIDTH_WARNING:.3f} m)"
+    )
 
 
 def load_mesh_folder(
@@ -160,34 +201,21 @@ def load_mesh_folder(
         try:
             data = path.read_bytes()
             mesh = _load_mesh(path)
-            cache_file = cache_dir / f"{_cache_key(data, params)}.npz"
-            parts = _read_cache(cache_file)
+            cache_file = cache_dir / f"{cache_key(data, params)}.npz"
+            parts = read_cache(cache_file)
             if parts is None:
-                parts = _decompose(path, mesh, decomposition_threshold, max_convex_hull, options)
-                _write_cache(cache_file, parts)
+                parts = decompose(path, mesh, decomposition_threshold, max_convex_hull, options)
+                write_cache(cache_file, parts)
         except (ValueError, OSError, RuntimeError) as exc:
             message = str(exc) if str(exc).startswith(str(path)) else f"{path}: {exc}"
             warnings.warn(f"skipping {message}", stacklevel=2)
             skipped.append(message)
             continue
         name = _unique_name(path.stem, taken)
-        gray = 0.45 + 0.4 * (int(hashlib.sha256(name.encode()).hexdigest()[:4], 16) / 0xFFFF)
-        obj = ObjectSpec(
-            name=name,
-            parts=tuple(ObjectPart("mesh", vertices=v) for v in parts),
-            mass=mass,
-            height=float(mesh.extents[2]),
-            family="mesh",
-            friction=DEFAULT_FRICTION,
-            rgba=(gray, gray * 0.9, gray * 0.8, 1.0),
-        )
+        obj = mesh_object(name, parts, float(mesh.extents[2]), mass)
         width = horizontal_widths(obj)[0]
         if width > GRASP_WIDTH_WARNING:
-            warnings.warn(
-                f"{path}: narrowest horizontal width is {width:.3f} m; too wide for a top-down grasp "
-                f"with the {GRIPPER_MAX_OPENING} m gripper (needs <= {GRASP_WIDTH_WARNING:.3f} m)",
-                stacklevel=2,
-            )
+            warnings.warn(too_wide_message(path, width), stacklevel=2)
         objects.append(obj)
     if not objects:
         raise ValueError(f"no usable mesh in {folder}: " + "; ".join(skipped))

@@ -85,6 +85,16 @@ def make_object(family: str, rng: np.random.Generator, name: str) -> ObjectSpec:
     if family not in _MAKERS:
         raise ValueError(f"unknown family {family!r}; expected one of {FAMILIES}")
     parts, height = _MAKERS[family](rng)
+    return finish_object(parts, height, family, rng, name)
+
+
+def finish_object(
+    parts: list[ObjectPart], height: float, family: str, rng: np.random.Generator, name: str
+) -> ObjectSpec:
+    """An ``ObjectSpec`` from its parts, with the random mass, friction and colour every family gets.
+
+    Shared by this module's families and the other procedural ones (``shapes``, ``everyday``).
+    """
     probe = ObjectSpec(name=name, parts=tuple(parts), mass=1.0, height=height, family=family)
     density = rng.uniform(150.0, 1500.0)  # kg/m^3: foam to dense plastic
     mass = float(np.clip(density * probe.volume, MIN_MASS, MAX_MASS))
