@@ -90,6 +90,53 @@ def prism(polygon: np.ndarray, z0: float, z1: float) -> ObjectPart:
     return ObjectPart("mesh", vertices=np.concatenate([low, high]))
 
 
+def strip(points: np.ndarray, width: float, z0: float, z1: float) -> list[ObjectPart]:
+    """A flat polyline ``points`` (N, 2) of ``width``, from ``z0`` to ``z1``: one prism per segment, mitred at
+    the joints so that the segments neither overlap nor leave gaps (square free ends)."""
+    pts = np.asarray(points, dtype=float)
+    d = np.diff(pts, axis=0)
+    d /= np.linalg.norm(d, axis=1, keepdims=True)
+    left = np.column_stack([-d[:, 1], d[:, 0]])
+    offsets = [left[0] * width / 2]
+    for j in range(1, len(pts) - 1):
+        bisector = left[j - 1] + left[j]
+        bisector /= np.linalg.norm(bisector)
+        offsets.append(bisector * width / 2 / float(np.dot(bisector, left[j])))
+    offsets.append(left[-1] * width / 2)
+    parts = []
+    for i in range(len(pts) - 1):
+        quad = np.array(
+            [
+                pts[i] - offsets[i],
+                pts[i + 1] - offsets[i + 1],
+                pts[i + 1] + offsets[i + 1],
+                pts[i] + offsets[i],
+            ]
+        )
+        edges = np.roll(quad, -1, axis=0) - quad
+        turns = (
+            edges[:, 0] * np.roll(edges, -1, axis=0)[:, 1] - edges[:, 1] * np.roll(edges, -1, axis=0)[:, 0]
+        )
+        if not (turns > 1e-12).all():
+            raise RejectedError("mitre folds over a short segment")
+        parts.append(prism(quad, z0, z1))
+    return parts
+
+
+def ring(inner: float, outer: float, sides: int, z0: float, z1: float) -> list[ObjectPart]:
+    """A polygonal tube (``sides`` trapezoid prisms, tiling it exactly) whose inner and outer walls touch the
+    circles of radius ``inner`` and ``outer``."""
+    step = 2 * np.pi / sides
+    scale = 1.0 / np.cos(step / 2)
+    parts = []
+    for k in range(sides):
+        a, b = (k - 0.5) * step, (k + 0.5) * step
+        ua, ub = np.array([np.cos(a), np.sin(a)]), np.array([np.cos(b), np.sin(b)])
+        quad = scale * np.array([inner * ua, outer * ua, outer * ub, inner * ub])
+        parts.append(prism(quad, z0, z1))
+    return parts
+
+
 def frustum(r0: float, r1: float, z0: float, z1: float, sides: int = 20) -> ObjectPart:
     """A vertical truncated cone (as a mesh of ``sides`` sides), radius ``r0`` at ``z0`` and ``r1`` at ``z1``."""
     ang = np.linspace(0.0, 2 * np.pi, sides, endpoint=False)

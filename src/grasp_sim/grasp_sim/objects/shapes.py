@@ -24,7 +24,7 @@ import zlib
 
 import numpy as np
 
-from grasp_sim.objects.build import RejectedError, bar, box, generate, prism, rod
+from grasp_sim.objects.build import RejectedError, bar, box, generate, prism, rod, strip
 from grasp_sim.objects.procedural import MAX_WIDTH, finish_object
 from grasp_sim.objects.spec import ObjectPart, ObjectSpec
 
@@ -100,9 +100,7 @@ def _cross(rng: np.random.Generator) -> list[ObjectPart]:
     tips = lengths[:, None] * np.column_stack([np.cos(angles), np.sin(angles)])
     if rng.uniform() < 0.5:
         width, height = rng.uniform(0.01, 0.025), rng.uniform(0.01, 0.03)
-        parts = [bar((0.0, 0.0), tip, width, height, extend=width / 2) for tip in tips]
-        parts.append(ObjectPart("cylinder", size=(0.7 * width, height / 2), pos=(0.0, 0.0, height / 2)))
-        return parts
+        return [bar((0.0, 0.0), tip, width, height) for tip in tips]  # the arms' ends cover the hub
     radius = rng.uniform(0.006, 0.013)
     return [rod("capsule", (0.0, 0.0, radius), (tip[0], tip[1], radius), radius) for tip in tips]
 
@@ -142,8 +140,7 @@ def _hook(rng: np.random.Generator) -> list[ObjectPart]:
     if capsules:
         r = width / 2
         return [rod("capsule", (*a, r), (*b, r), r) for a, b in itertools.pairwise(points)]
-    height = rng.uniform(0.01, 0.03)
-    return [bar(a, b, width, height, extend=width / 2) for a, b in itertools.pairwise(points)]
+    return strip(np.array(points), width, 0.0, rng.uniform(0.01, 0.03))
 
 
 def _plate(rng: np.random.Generator) -> list[ObjectPart]:
@@ -199,7 +196,7 @@ def _channel(rng: np.random.Generator) -> list[ObjectPart]:
     width, length = rng.uniform(0.025, 0.06), rng.uniform(0.03, 0.11)
     height, t = rng.uniform(0.015, 0.045), rng.uniform(0.003, 0.008)
     web_z = t / 2 if rng.uniform() < 0.5 else height - t / 2  # trough or bridge
-    parts = [box((0.0, 0.0, web_z), (length / 2, width / 2, t / 2))]
+    parts = [box((0.0, 0.0, web_z), (length / 2, width / 2 - t, t / 2))]  # between the flanges
     for side in (-1, 1):
         parts.append(box((0.0, side * (width - t) / 2, height / 2), (length / 2, t / 2, height / 2)))
     return parts
