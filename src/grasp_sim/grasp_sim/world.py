@@ -93,7 +93,7 @@ class GroundTruth:
     target_moved: float  # m, how far the target moved between that frame and closing
     target_pushed: bool  # target_moved is at least the world's pushed_distance
     max_approach_force: float  # N, largest contact force of arm or gripper on the table or an object
-    collision_with: str | None  # what the arm or gripper pressed on with at least collision_force
+    collision_with: str | None  # e.g. "left_finger on table": pressed on with at least collision_force
 
     @property
     def success(self) -> bool:
@@ -447,7 +447,8 @@ class GraspWorld:
                 robot = np.where(robot1[mask], geom1[mask], geom2[mask])[i]
                 obj = self._geom_object[other]
                 what = "table" if obj < 0 else self.model.body(self._object_body_ids[obj]).name
-                self._collision_with = f"{self.model.geom(robot).name or 'arm'} on {what} ({force:.0f} N)"
+                part = self.model.body(self.model.geom_bodyid[robot]).name
+                self._collision_with = f"{part} on {what}"
 
     def _maybe_start_push(self) -> None:
         """Late disturbance: start pushing the object under the gripper once the fingertips are near its top."""
@@ -747,6 +748,7 @@ def _audit_text(truth: GroundTruth, success: bool) -> str:
         f"target={truth.target or '-'}",
         f"target_moved={truth.target_moved:.3f}m",
         f"max_contact_force={truth.max_approach_force:.0f}N",
+        f"collision={(truth.collision_with or '-').replace(' ', '_')}",
     ]
     return " ".join(parts)
 

@@ -126,7 +126,7 @@ def test_every_failure_gets_one_category_from_the_simulation_state():
     assert flipped.flipped and failure_category(flipped, False, "policy_close") == "flipped"
     assert failure_category(flipped, True, "policy_close") == "flipped"  # a label that disagrees gets one too
     assert failure_category(truth(held_after_close="a"), False, "policy_close") == "slipped"
-    collided = truth(collision_with="left_pad on table (300 N)", target_pushed=True, target_moved=0.03)
+    collided = truth(collision_with="left_finger on table", target_pushed=True, target_moved=0.03)
     assert failure_category(collided, False, "step_budget") == "collision"
     assert failure_category(truth(target_pushed=True, target_moved=0.03), False, "step_budget") == "pushed"
     assert failure_category(truth(), False, "step_budget") == "budget"
