@@ -105,6 +105,7 @@ def test_no_family_of_a_novel_test_set_is_in_any_training_set(resolved: dict) ->
         assert not set(info.families) & training, info.name
         assert not {o.family for o in resolved[info.name]} & training, info.name
     assert set(EVERYDAY_FAMILIES).isdisjoint(set(FAMILIES) | set(SHAPE_FAMILIES) | {ru.FAMILY})
+    assert OBJECT_SETS["urdf_train"].families == (ru.FAMILY,)
     # no validation set holds a test family either
     for info in OBJECT_SETS.values():
         if info.role == "val":

@@ -19,7 +19,6 @@ from grasp_sim.objects.procedural import (
     sample_objects,
     split_catalogue,
 )
-from grasp_sim.objects.random_urdfs import find_random_urdfs, load_random_urdfs
 from grasp_sim.objects.sets import OBJECT_SETS, ObjectSetInfo, draw_objects, object_set_names, resolve_object_set
 from grasp_sim.objects.shapes import SHAPE_FAMILIES, make_shape
 from grasp_sim.objects.spec import ObjectPart, ObjectSpec, add_object
@@ -57,3 +56,12 @@ __all__ = [
     "split_catalogue",
     "vertical_extent",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # random_urdfs is imported on first use, so that `python -m grasp_sim.objects.random_urdfs` runs it fresh.
+    if name in ("find_random_urdfs", "load_random_urdfs"):
+        from grasp_sim.objects import random_urdfs
+
+        return getattr(random_urdfs, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -54,9 +54,7 @@ class ObjectSetInfo:
 
 
 def _urdf_families() -> tuple[str, ...]:
-    from grasp_sim.objects.random_urdfs import FAMILY
-
-    return (FAMILY,)
+    return ("random_urdf",)  # random_urdfs.FAMILY (that module is imported only when a urdf set is used)
 
 
 OBJECT_SETS: dict[str, ObjectSetInfo] = {
