@@ -136,9 +136,7 @@ def _procedural_set(name: str) -> tuple[ObjectSpec, ...]:
 
 
 @functools.lru_cache(maxsize=8)
-def _urdf_set(
-    split: str, folder: str | None, cache_dir: str | None, progress: bool
-) -> tuple[ObjectSpec, ...]:
+def _urdf_set(split: str, folder: str, cache_dir: str | None, progress: bool) -> tuple[ObjectSpec, ...]:
     import warnings
 
     from grasp_sim.objects.random_urdfs import load_random_urdfs
@@ -174,7 +172,9 @@ def resolve_object_set(
     if object_set in _BUILDERS:
         return _procedural_set(object_set)
     if object_set.startswith("urdf_") and object_set in OBJECT_SETS:
-        folder = str(random_urdfs) if random_urdfs is not None else None
+        from grasp_sim.objects.random_urdfs import require_random_urdfs
+
+        folder = str(require_random_urdfs(random_urdfs).resolve())  # found now: the cache key is the folder
         cache = str(cache_dir) if cache_dir is not None else None
         return _urdf_set(object_set.removeprefix("urdf_"), folder, cache, progress)
     path = Path(object_set).expanduser()
