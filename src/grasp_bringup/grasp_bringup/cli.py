@@ -21,7 +21,14 @@ import warnings
 from dataclasses import replace
 from pathlib import Path
 
-from grasp_bringup.factory import CONTROLLER_NAMES, DEFAULT_MODEL, DISTURBANCE_MODES, RunSettings, UsageError
+from grasp_bringup.factory import (
+    CAMERA_NOISE,
+    CONTROLLER_NAMES,
+    DEFAULT_MODEL,
+    DISTURBANCE_MODES,
+    RunSettings,
+    UsageError,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -83,6 +90,16 @@ def _add_world_options(parser: argparse.ArgumentParser, default_objects: str) ->
         "early: move it before servo step 2",
     )
     parser.add_argument(
+        "--camera-noise",
+        choices=list(CAMERA_NOISE),
+        default="none",
+        help="make the wrist depth camera behave like a real sensor (noise, quantisation, range and edge holes): "
+        "d405 (RealSense D405, 7 cm-1 m), d435, primesense (default none: ideal depth)",
+    )
+    parser.add_argument(
+        "--fingers-in-view", action="store_true", help="the wrist camera also sees the gripper's fingers"
+    )
+    parser.add_argument(
         "--kinematic-noise",
         type=_number,
         default=0.0,
@@ -116,6 +133,8 @@ def _settings(args: argparse.Namespace, controller: str, model: str | None) -> R
         camera_px=args.camera_px,
         disturbance=args.disturbance,
         disturbance_mode=args.disturbance_mode or "late",
+        camera_noise=args.camera_noise,
+        fingers_in_view=args.fingers_in_view,
         kinematic_noise=args.kinematic_noise,
         min_objects=args.min_objects,
         max_objects=args.max_objects,

@@ -15,7 +15,7 @@ from grasp_bringup.bag_paths import find_bags
 from grasp_bringup.collection import collect, resume_collection
 from grasp_bringup.evaluation_plot import plot_evaluation
 from grasp_bringup.evaluation_stats import mcnemar_exact, summarise
-from grasp_bringup.factory import RunSettings, UsageError, preflight
+from grasp_bringup.factory import RunSettings, UsageError, preflight, world_config
 from grasp_bringup.parallel_episodes import run_episodes
 from grasp_bringup.run_folders import claim_output_folder
 
@@ -121,7 +121,15 @@ def evaluate(
         steps[name] = [s.steps for s in summaries]
         outcomes[name] = [s.success for s in summaries]
         results[name]["failures"] = [
-            {"seed": s.seed, "termination": s.termination, "detail": s.label_detail} for s in summaries if not s.success
+            {
+                "seed": s.seed,
+                "category": s.failure,
+                "target": s.target_object,
+                "termination": s.termination,
+                "detail": s.label_detail,
+            }
+            for s in summaries
+            if not s.success
         ]
     paired = {}
     if "open_loop" in outcomes:  # the same seeds, so the two controllers' outcomes pair up episode by episode
@@ -133,7 +141,7 @@ def evaluate(
     report = {
         "model": settings.model,
         "object_set": settings.object_set,
-        "disturbance": settings.disturbance,
+        "disturbance": world_config(settings).disturbance,
         "kinematic_noise": settings.kinematic_noise,
         "episodes": episodes,
         "workers": workers,

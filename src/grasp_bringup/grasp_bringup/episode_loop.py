@@ -61,6 +61,8 @@ class EpisodeSummary:
     lifted_object: str | None = None  # ground truth: the object that was lifted, if any
     failure: str | None = None  # why it failed (grasp_sim.world.FAILURE_CATEGORIES); None for a success
     disturbance_moved: float | None = None  # metres the disturbed object moved
+    target_object: str | None = None  # ground truth: the object nearest the pinch point when closing
+    target_family: str | None = None  # its shape family (for success per family)
 
 
 def run_episode(
@@ -151,6 +153,9 @@ def run_episode(
     summary.labels_agree = lift.agrees
     summary.lifted_object = lift.lifted_object
     summary.failure = failure
+    summary.target_object = lift.truth.target
+    families = {obj.name: obj.family for obj in world.objects}
+    summary.target_family = families.get(lift.truth.target) if lift.truth.target else None
     if disturbance is not None:
         summary.disturbed = disturbance.name
         summary.disturbance_moved = disturbance.moved

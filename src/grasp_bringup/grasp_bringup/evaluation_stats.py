@@ -54,6 +54,41 @@ def percentiles_ms(seconds: Sequence[float]) -> dict[str, float]:
     }
 
 
+def success_by(episodes: Sequence[EpisodeSummary], key: str) -> dict[str, dict]:
+    """Success per value of an episode attribute (e.g. ``target_family``), with 95 % intervals, by name."""
+    groups: dict[str, list[bool]] = {}
+    for e in episodes:
+        groups.setdefault(str(getattr(e, key) or "none"), []).append(e.success)
+    table = {}
+    for name in sorted(groups):
+        outcomes = groups[name]
+        low, high = wilson_interval(sum(outcomes), len(outcomes))
+        table[name] = {
+            "episodes": len(outcomes),
+            "successes": sum(outcomes),
+            "success_rate": sum(outcomes) / len(outcomes),
+            "success_ci95": [low, high],
+        }
+    return table
+
+
+def label_audit(episodes: Sequence[EpisodeSummary]) -> dict:
+    """How often the automatic label agreed with the simulation's ground truth, and why attempts failed."""
+    audited = [e for e in episodes if e.labels_agree is not None]
+    failures: dict[str, int] = {}
+    for e in episodes:
+        if not e.success:
+            failures[e.failure or "unknown"] = failures.get(e.failure or "unknown", 0) + 1
+    agree = sum(bool(e.labels_agree) for e in audited)
+    return {
+        "label_methods": sorted({e.label_method for e in episodes if e.label_method}),
+        "audited": len(audited),
+        "agree": agree,
+        "agreement": agree / len(audited) if audited else float("nan"),
+        "failures_by_category": dict(sorted(failures.items(), key=lambda kv: -kv[1])),
+    }
+
+
 def summarise(episodes: Sequence[EpisodeSummary]) -> dict:
     """The figures an evaluation reports for one controller; ValueError for no episodes (no rate to give)."""
     if not episodes:
@@ -82,6 +117,9 @@ def summarise(episodes: Sequence[EpisodeSummary]) -> dict:
         "steps_p50": float(np.median(steps)),
         "steps_max": int(steps.max()),
         "terminations": terminations,
+        "labels": label_audit(episodes),
+        "by_family": success_by(episodes, "target_family"),
+        "by_object": success_by(episodes, "target_object"),
         "latency_ms": {
             "servo_step": percentiles_ms(total),
             "perception": percentiles_ms(perception),

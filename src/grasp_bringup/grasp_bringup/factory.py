@@ -14,6 +14,7 @@ from grasp_servo.controllers import ClosedLoopController, Controller, OpenLoopCo
 from grasp_servo.robot_profiles import get_profile
 from grasp_servo.servo import CEMServo, ServoConfig
 from grasp_sim.depth_camera import CameraConfig
+from grasp_sim.depth_noise import DepthNoiseConfig
 from grasp_sim.world_config import WorldConfig
 
 CONTROLLER_NAMES = (*POLICY_NAMES, "cem", "open_loop")
@@ -34,6 +35,14 @@ def _check_range(name: str, value: float, low: float, high: float = math.inf) ->
         raise UsageError(f"{option} must be {bound}, got {value}")
 
 
+CAMERA_NOISE = {  # --camera-noise: the depth sensor the wrist camera behaves like
+    "none": lambda: None,
+    "d405": DepthNoiseConfig.realsense_d405,
+    "d435": DepthNoiseConfig.realsense_d435,
+    "primesense": DepthNoiseConfig.primesense,
+}
+
+
 @dataclass(frozen=True)
 class RunSettings:
     """Everything a collection or evaluation worker needs to build its own stack (picklable)."""
@@ -47,6 +56,8 @@ class RunSettings:
     # How --disturbance disturbs objects: "late" (pushed while the gripper comes down on them; seed 000) or
     # "early" (moved before servo step 2, the behaviour before "late" existed).
     disturbance_mode: str = "late"
+    camera_noise: str = "none"  # a real depth sensor's noise and holes: none, d405, d435, primesense
+    fingers_in_view: bool = False  # the wrist camera sees the fingers, as a real one mounted on the wrist does
     kinematic_noise: float = 0.0
     min_objects: int = 1
     max_objects: int = 5
@@ -64,6 +75,10 @@ class RunSettings:
             raise ValueError(f"controller '{self.controller}' needs a model (--model path/to/model.onnx)")
         if self.model and not Path(self.model).is_file():
             raise FileNotFoundError(f"model file not found: {self.model}")
+        if self.camera_noise not in CAMERA_NOISE:
+            raise UsageError(
+                f"camera_noise (--camera-noise) must be one of {', '.join(CAMERA_NOISE)}, got {self.camera_noise!r}"
+            )
         if self.disturbance_mode not in DISTURBANCE_MODES:
             raise UsageError(
                 f"disturbance_mode (--disturbance-mode) must be one of {', '.join(DISTURBANCE_MODES)}, "
@@ -111,7 +126,12 @@ def preflight(settings: RunSettings) -> None:
 
 def world_config(settings: RunSettings) -> WorldConfig:
     return WorldConfig(
-        camera=CameraConfig(width=settings.camera_px, height=settings.camera_px),
+        camera=CameraConfig(
+            width=settings.camera_px,
+            height=settings.camera_px,
+            noise=CAMERA_NOISE[settings.camera_noise](),
+            fingers_in_view=settings.fingers_in_view,
+        ),
         object_set=settings.object_set,
         min_objects=settings.min_objects,
         max_objects=settings.max_objects,

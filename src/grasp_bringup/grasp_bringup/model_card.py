@@ -23,7 +23,7 @@ def _pct(value: float) -> str:
 
 
 def _evaluation_rows(summary: dict) -> list[str]:
-    condition = ("disturbed" if summary["disturbance"] else "undisturbed") + (
+    condition = ("disturbed" if summary["disturbance"] not in (False, "none") else "undisturbed") + (
         f", kinematic noise {summary['kinematic_noise']}" if summary["kinematic_noise"] else ""
     )
     rows = []

@@ -70,16 +70,36 @@ def _condition_lines(name: str, result: dict) -> list[str]:
     return lines
 
 
+def _disturbance_words(disturbance: str | bool) -> str:
+    if disturbance in (False, "none"):
+        return ""
+    return " with disturbance" if disturbance is True else f" with {disturbance} disturbance"
+
+
 def evaluation_text(report: dict, out: Path) -> str:
     noise = report["kinematic_noise"]
     lines = [
         f"{report['episodes']} episodes per condition on '{report['object_set']}'"
-        f"{' with disturbance' if report['disturbance'] else ''}"
+        f"{_disturbance_words(report['disturbance'])}"
         f"{f', kinematic noise {noise}' if noise else ''}"
         f" (model {Path(report['model']).name})",
     ]
     for name, result in report["results"].items():
         lines.extend(_condition_lines(name, result))
+    for name, result in report["results"].items():
+        labels = result.get("labels")
+        if labels and labels["audited"]:
+            causes = ", ".join(f"{k} {v}" for k, v in labels["failures_by_category"].items()) or "none"
+            lines.append(
+                f"  {name:12s} labels ({', '.join(labels['label_methods'])}) agree with the simulation's ground truth "
+                f"in {labels['agree']}/{labels['audited']}; failures: {causes}"
+            )
+    closed = report["results"].get("closed_loop", {}).get("by_family", {})
+    if len(closed) > 1:
+        lines.append(
+            "  closed loop by object family: "
+            + ", ".join(f"{family} {r['successes']}/{r['episodes']}" for family, r in closed.items())
+        )
     for test in report.get("paired", {}).values():
         lines.append(
             f"  paired on the same {test['pairs']} scenes: {test['only_first']} succeeded only with {test['first']}, "

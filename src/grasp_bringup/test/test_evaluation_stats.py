@@ -43,3 +43,23 @@ def test_mcnemar_exact_matches_the_binomial_tail():
 
     with pytest.raises(ValueError, match="equal lengths"):
         mcnemar_exact([True], [])
+
+
+def test_success_by_family_and_the_label_audit():
+    from grasp_bringup.episode_loop import EpisodeSummary
+    from grasp_bringup.evaluation_stats import label_audit, success_by
+
+    def episode(success, family, agree=True, failure=None):
+        e = EpisodeSummary(0, 0, success, 5, "servo_close", "", [], label_method="gripper_opening")
+        e.target_family, e.labels_agree, e.failure = family, agree, failure
+        return e
+
+    runs = [episode(True, "mug"), episode(False, "mug", failure="slipped"), episode(True, "box")]
+    runs.append(episode(False, None, agree=False, failure="missed"))
+    table = success_by(runs, "target_family")
+    assert table["mug"]["episodes"] == 2 and table["mug"]["success_rate"] == 0.5
+    assert table["box"]["successes"] == 1 and "none" in table
+    audit = label_audit(runs)
+    assert (audit["agree"], audit["audited"]) == (3, 4)
+    assert audit["failures_by_category"] == {"slipped": 1, "missed": 1}
+    assert audit["label_methods"] == ["gripper_opening"]

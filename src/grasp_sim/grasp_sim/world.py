@@ -44,6 +44,7 @@ LABEL_METHOD = "gripper_opening"
 FAILURE_CATEGORIES = ("missed", "slipped", "pushed", "collision", "budget", "flipped", "other")
 _PHYSICS_STREAM = 1  # child seeds of the episode seed: object physics
 _PUSH_STREAM = 2  # ... and the late push
+_DEPTH_NOISE_STREAM = 3  # ... and the depth sensor's noise
 
 
 @dataclass
@@ -260,6 +261,7 @@ class GraspWorld:
         # Per-episode monitors: the late push, contact forces of the approach, the last frame's object positions.
         self.disturbance = None
         self._push_rng = np.random.default_rng([seed, _PUSH_STREAM])
+        self._depth_rng = np.random.default_rng([seed, _DEPTH_NOISE_STREAM])  # noise on or off changes no other draw
         self._late_armed = cfg.disturbance == "late"
         self._push: dict | None = None
         self._monitor_approach = False  # off while the scene settles
@@ -323,7 +325,7 @@ class GraspWorld:
         self._observed_xy = self._object_xy()
         return Observation(
             stamp_ns=self.stamp_ns(),
-            depth=self.camera.render_depth(self.data),
+            depth=self.camera.render_depth(self.data, self._depth_rng),
             pose=self.gripper_pose(),
             opening=self.gripper_opening(),
             closed=self._closed,
