@@ -70,7 +70,9 @@ def _add_world_options(parser: argparse.ArgumentParser, default_objects: str) ->
     parser.add_argument(
         "--object-set",
         default=default_objects,
-        help="'train', 'heldout' (procedural objects) or a folder of OBJ/STL meshes in metres "
+        help="a named set: train / heldout (5 procedural families), shapes_train / shapes_val / shapes_test "
+        "(+ 8 non-convex families), everyday (8 test families in no training set), urdf_train / urdf_val / "
+        "urdf_test (pybullet's random_urdfs, see docs/embedded.md); or a folder of OBJ/STL meshes in metres "
         f"(default: {default_objects})",
     )
     parser.add_argument(

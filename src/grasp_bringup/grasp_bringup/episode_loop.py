@@ -153,9 +153,10 @@ def run_episode(
     summary.labels_agree = lift.agrees
     summary.lifted_object = lift.lifted_object
     summary.failure = failure
-    summary.target_object = lift.truth.target
-    families = {obj.name: obj.family for obj in world.objects}
-    summary.target_family = families.get(lift.truth.target) if lift.truth.target else None
+    by_body = {body: obj for body, obj in zip(names, world.objects, strict=True)}  # bodies are "<object>__<i>"
+    target = by_body.get(lift.truth.target) if lift.truth.target else None
+    summary.target_object = target.name if target else None
+    summary.target_family = target.family if target else None
     if disturbance is not None:
         summary.disturbed = disturbance.name
         summary.disturbance_moved = disturbance.moved

@@ -114,14 +114,15 @@ def preflight(settings: RunSettings) -> None:
 
         OnnxGraspScorer(settings.model)
     if config.object_set not in ("train", "heldout"):
-        from grasp_sim.objects import load_mesh_folder
+        from grasp_sim.objects import OBJECT_SETS, resolve_object_set
 
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            objects = load_mesh_folder(Path(config.object_set).expanduser(), progress=sys.stderr.isatty())
+            objects = resolve_object_set(config.object_set, progress=sys.stderr.isatty())
         for warning in caught:
             print(f"warning: {warning.message}", file=sys.stderr)
-        print(f"object set {config.object_set}: {len(objects)} meshes", file=sys.stderr)
+        noun = "objects" if config.object_set in OBJECT_SETS else "meshes"
+        print(f"object set {config.object_set}: {len(objects)} {noun}", file=sys.stderr)
 
 
 def world_config(settings: RunSettings) -> WorldConfig:

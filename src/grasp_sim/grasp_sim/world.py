@@ -33,7 +33,7 @@ from grasp_sim.arm_model import (
     arm_mjcf,
 )
 from grasp_sim.depth_camera import RayCastDepthCamera
-from grasp_sim.objects import ObjectSpec, add_object, load_mesh_folder, sample_objects
+from grasp_sim.objects import ObjectSpec, add_object, draw_objects, place_objects, resolve_object_set
 from grasp_sim.world_config import WorldConfig
 
 WAYPOINT_SPACING = 0.02  # metres between IK waypoints on a Cartesian path
@@ -169,11 +169,10 @@ class GraspWorld:
         )
         self._home = np.array(profile.home_joints)
         self.ik = ArmIK(self._home)
-        self._mesh_objects: list[ObjectSpec] | None = None
-        if self.config.object_set not in ("train", "heldout"):
-            folder = Path(self.config.object_set).expanduser()
-            cache = Path(self.config.mesh_cache_dir) if self.config.mesh_cache_dir else None
-            self._mesh_objects = load_mesh_folder(folder, cache_dir=cache)
+        # A named set (grasp_sim.objects.OBJECT_SETS: train, heldout, shapes_*, everyday, urdf_*) or a folder
+        # of meshes; train and heldout draw exactly as sample_objects did.
+        cache = Path(self.config.mesh_cache_dir) if self.config.mesh_cache_dir else None
+        self._pool = resolve_object_set(self.config.object_set, cache_dir=cache)
         self._volumes: weakref.WeakKeyDictionary[ObjectSpec, float] = weakref.WeakKeyDictionary()
         self._clock_offset_ns = 0
         self.model: mujoco.MjModel | None = None
@@ -199,12 +198,8 @@ class GraspWorld:
         count = int(self._rng.integers(cfg.min_objects, cfg.max_objects + 1))
         if objects is not None:
             self.objects = list(objects)
-        elif self._mesh_objects is None:
-            self.objects = self._with_sampled_physics(sample_objects(cfg.object_set, count, self._rng), seed)
         else:
-            count = min(count, len(self._mesh_objects))
-            picks = self._rng.choice(len(self._mesh_objects), size=count, replace=False)
-            self.objects = self._with_sampled_physics([self._mesh_objects[i] for i in picks], seed)
+            self.objects = self._with_sampled_physics(draw_objects(self._pool, count, self._rng), seed)
         spec = mujoco.MjSpec.from_string(arm_mjcf(self.gripper))
         table = spec.worldbody.add_geom(
             name="table",
@@ -217,14 +212,15 @@ class GraspWorld:
             friction=list(self.gripper.pad_friction),
         )
         table.group = 0
+        # Footprints that do not overlap; an object with no room left is not dropped at all. Scenes that always
+        # fitted draw the same positions and yaws as before.
+        placements = place_objects(self.objects, self._rng, cfg.object_x_range, cfg.object_y_range)
+        self.objects = [self.objects[p.index] for p in placements]
         self._footprints = [footprint_radius(obj) for obj in self.objects]
-        positions = self._object_positions(self._footprints)
         names = []
-        for index, (obj, (x, y)) in enumerate(zip(self.objects, positions, strict=True)):
-            yaw = self._rng.uniform(-np.pi, np.pi)
-            quat = [math.cos(yaw / 2), 0.0, 0.0, math.sin(yaw / 2)]
+        for index, (obj, placement) in enumerate(zip(self.objects, placements, strict=True)):
             name = f"{obj.name}__{index}"
-            add_object(spec, obj, name, pos=[x, y, 0.002], quat=quat)
+            add_object(spec, obj, name, pos=[placement.x, placement.y, 0.002], quat=list(placement.quat))
             names.append(name)
         self.model = spec.compile()
         self.data = mujoco.MjData(self.model)
@@ -292,19 +288,6 @@ class GraspWorld:
             friction = rng.uniform(*cfg.sliding_friction_range)
             sampled.append(obj.with_physics(density, friction, volume=volume))
         return sampled
-
-    def _object_positions(self, radii: list[float]) -> list[tuple[float, float]]:
-        """Random non-overlapping drop positions in the object region for objects of these footprint radii."""
-        cfg = self.config
-        placed: list[tuple[float, float, float]] = []
-        for radius in radii:
-            for _attempt in range(200):
-                x = self._rng.uniform(*cfg.object_x_range)
-                y = self._rng.uniform(*cfg.object_y_range)
-                if all(math.hypot(x - px, y - py) > radius + pr + 0.005 for px, py, pr in placed):
-                    break
-            placed.append((x, y, radius))
-        return [(x, y) for x, y, _ in placed]
 
     # ----------------------------------------------------------- observation
     def stamp_ns(self) -> int:

@@ -132,3 +132,21 @@ def test_a_folder_of_user_meshes_becomes_the_object_set(tmp_path):
     for state in world.object_states():
         assert -0.003 < state.position[2] < 0.01
     assert np.isfinite(world.observe().depth).all()
+
+
+@pytest.mark.parametrize("object_set", ["everyday", "shapes_test"])
+def test_named_object_sets_drop_objects_that_do_not_overlap(object_set):
+    import mujoco
+
+    world = GraspWorld(WorldConfig(object_set=object_set, min_objects=5, max_objects=5))
+    for seed in range(4):
+        names = world.reset(seed)
+        assert names and all("__" in name for name in names)
+        mujoco.mj_forward(world.model, world.data)
+        bodies = set(world._object_body_ids)
+        for contact in world.data.contact[: world.data.ncon]:
+            pair = {world.model.geom_bodyid[contact.geom1], world.model.geom_bodyid[contact.geom2]}
+            assert not (len(pair) == 2 and pair <= bodies), f"seed {seed}: objects dropped into each other"
+        assert {obj.family for obj in world.objects} <= set(
+            __import__("grasp_sim.objects", fromlist=["OBJECT_SETS"]).OBJECT_SETS[object_set].families
+        )
