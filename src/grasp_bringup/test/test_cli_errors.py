@@ -176,6 +176,7 @@ def test_train_without_the_dev_extras_says_how_to_install_them(tmp_path):
         [sys.executable, "-m", "grasp_bringup.cli", "train", "--bags", str(bags), "--out", str(tmp_path / "m.onnx")],
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(shadow)},
+        # In front of the rest: under a colcon overlay the grasp packages are found through PYTHONPATH.
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(shadow), os.environ.get("PYTHONPATH")]))},
     )
     assert_one_line_error(result.returncode, result.stderr, "scripts/setup.sh --dev", "torch")

@@ -34,6 +34,7 @@ def test_bad_env_var_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_nothing_found_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(MSG_DIR_ENV, raising=False)
     monkeypatch.setattr(bag_types, "_source_msg_dir", lambda: tmp_path / "missing")
+    monkeypatch.setattr(bag_types, "_ament_msg_dir", lambda: None)  # as where no ROS workspace is sourced
     with pytest.raises(FileNotFoundError, match="cannot find the grasp_interfaces"):
         find_msg_dir()
 

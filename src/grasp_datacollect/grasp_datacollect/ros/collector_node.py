@@ -11,13 +11,12 @@ Import-safe without ROS: rclpy and the message packages are imported when the no
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
 from typing import Any
 
 from grasp_servo.ros import conversions as servo_conv
 from grasp_servo.ros.parameters import ParameterError, declare_parameters
-from grasp_servo.ros.rclpy_guard import Node, require_rclpy
+from grasp_servo.ros.rclpy_guard import Node, require_rclpy, run_node
 
 from grasp_datacollect import bag_convert
 from grasp_datacollect.bag_recorder import BagRecorder
@@ -101,30 +100,8 @@ class CollectorNode(Node):  # type: ignore[misc,valid-type]
 
 
 def main(args: list[str] | None = None) -> None:
-    """``ros2 run grasp_datacollect collector_node``."""
-    require_rclpy()
-    import rclpy
-    from rclpy.executors import ExternalShutdownException
-    from rclpy.logging import get_logger
-
-    rclpy.init(args=args)
-    node = None
-    failed = False
-    try:
-        node = CollectorNode()
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    except (ParameterError, FileExistsError) as error:  # a bad parameter or an existing bag: one line
-        get_logger(NODE_NAME).fatal(str(error))
-        failed = True
-    finally:
-        if node is not None:
-            node.close()
-            node.destroy_node()
-        rclpy.try_shutdown()
-    if failed:
-        sys.exit(1)
+    """``ros2 run grasp_datacollect collector_node``; the bag is closed (metadata.yaml written) on the way out."""
+    run_node(NODE_NAME, CollectorNode, (ParameterError, FileExistsError), close=CollectorNode.close, args=args)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ Import-safe without ROS: rclpy, tf2_ros, moveit_py and the messages are imported
 
 from __future__ import annotations
 
-import sys
 import threading
 from types import SimpleNamespace
 from typing import Any
@@ -34,7 +33,7 @@ from grasp_servo.ros.parameters import (
     motion_specs,
     robot_profile,
 )
-from grasp_servo.ros.rclpy_guard import Node, require_rclpy
+from grasp_servo.ros.rclpy_guard import Node, require_rclpy, run_node
 from grasp_servo.ros.topics import TOPIC_EPISODE_START, TOPIC_GOAL_POSE, TOPIC_GRIPPER_STATE, TOPIC_MOTION_COMMAND
 
 NODE_NAME = "grasp_motion"
@@ -219,31 +218,15 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
 
 def main(args: list[str] | None = None) -> None:
     """``ros2 run grasp_servo moveit_motion_node``."""
-    require_rclpy()
-    import rclpy
-    from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
-    from rclpy.logging import get_logger
 
-    rclpy.init(args=args)
-    node = None
-    failed = False
-    try:
-        node = MotionNode()
+    def spin(node: MotionNode) -> None:
+        from rclpy.executors import MultiThreadedExecutor
+
         executor = MultiThreadedExecutor(num_threads=4)
         executor.add_node(node)
         executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    except ParameterError as error:  # a bad parameter: one line naming it, no traceback
-        get_logger(NODE_NAME).fatal(str(error))
-        failed = True
-    finally:
-        if node is not None:
-            node.shutdown_moveit()
-            node.destroy_node()
-        rclpy.try_shutdown()
-    if failed:
-        sys.exit(1)
+
+    run_node(NODE_NAME, MotionNode, (ParameterError,), spin=spin, close=MotionNode.shutdown_moveit, args=args)
 
 
 if __name__ == "__main__":

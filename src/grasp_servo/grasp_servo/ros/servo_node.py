@@ -11,7 +11,6 @@ Import-safe without ROS: rclpy and the message packages are imported when the no
 
 from __future__ import annotations
 
-import sys
 from types import SimpleNamespace
 from typing import Any
 
@@ -28,7 +27,7 @@ from grasp_servo.ros.parameters import (
     servo_specs,
     workspace_from,
 )
-from grasp_servo.ros.rclpy_guard import Node, require_rclpy
+from grasp_servo.ros.rclpy_guard import Node, require_rclpy, run_node
 from grasp_servo.ros.servo_session import RUNNING, FrameController, PlannedStep, Refusal, ServoSession
 from grasp_servo.ros.topics import (
     TOPIC_EPISODE_OUTCOME,
@@ -207,28 +206,7 @@ class ServoNode(Node):  # type: ignore[misc,valid-type]
 
 def main(args: list[str] | None = None) -> None:
     """``ros2 run grasp_servo servo_node``."""
-    require_rclpy()
-    import rclpy
-    from rclpy.executors import ExternalShutdownException
-    from rclpy.logging import get_logger
-
-    rclpy.init(args=args)
-    node = None
-    failed = False
-    try:
-        node = ServoNode()
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    except ParameterError as error:  # a bad parameter: one line naming it, no traceback
-        get_logger(NODE_NAME).fatal(str(error))
-        failed = True
-    finally:
-        if node is not None:
-            node.destroy_node()
-        rclpy.try_shutdown()
-    if failed:
-        sys.exit(1)
+    run_node(NODE_NAME, ServoNode, (ParameterError,), args=args)
 
 
 if __name__ == "__main__":
