@@ -34,6 +34,7 @@ from grasp_sim.arm_model import (
 )
 from grasp_sim.depth_camera import RayCastDepthCamera
 from grasp_sim.objects import ObjectSpec, add_object, draw_objects, place_objects, resolve_object_set
+from grasp_sim.objects.placement import footprint_radius
 from grasp_sim.world_config import WorldConfig
 
 WAYPOINT_SPACING = 0.02  # metres between IK waypoints on a Cartesian path
@@ -736,20 +737,3 @@ def _audit_text(truth: GroundTruth, success: bool) -> str:
         f"collision={(truth.collision_with or '-').replace(' ', '_')}",
     ]
     return " ".join(parts)
-
-
-def footprint_radius(obj: ObjectSpec) -> float:
-    """Radius of a vertical cylinder around the object's origin that contains all its parts (m)."""
-    radius = 0.0
-    for part in obj.parts:
-        centre = float(np.hypot(part.pos[0], part.pos[1]))
-        if part.kind == "mesh":
-            reach = float(np.max(np.hypot(part.vertices[:, 0], part.vertices[:, 1])))
-        elif part.kind == "box":
-            reach = centre + float(np.hypot(part.size[0], part.size[1]))
-        elif part.kind == "capsule":
-            reach = centre + part.size[0] + part.size[1]
-        else:
-            reach = centre + part.size[0]
-        radius = max(radius, reach)
-    return radius

@@ -40,10 +40,7 @@ class Placement:
 
 
 def footprint_radius(obj: ObjectSpec) -> float:
-    """Radius of a vertical cylinder around the object's origin that contains all its parts (m).
-
-    The same bound as ``grasp_sim.world.footprint_radius``.
-    """
+    """Radius of a vertical cylinder around the object's origin that contains all its parts (m)."""
     radius = 0.0
     for part in obj.parts:
         centre = float(np.hypot(part.pos[0], part.pos[1]))
