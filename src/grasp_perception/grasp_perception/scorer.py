@@ -113,6 +113,8 @@ class OnnxGraspScorer:
         frame = np.asarray(depth)
         if frame.ndim == 2:
             height, width = frame.shape
+            if frame.size == 0:
+                raise ValueError(f"depth frame is empty ({width}x{height} pixels)")
             camera = self._contract.camera
             if abs((width * camera.height) / (height * camera.width) - 1.0) > ASPECT_TOLERANCE:
                 raise ValueError(
