@@ -236,6 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pipeline.add_argument("--epochs", type=positive_int, default=20, help="training epochs per round (default 20)")
     pipeline.add_argument("--workers", type=positive_int, default=2, help="parallel worker processes (default 2)")
+    pipeline.add_argument(
+        "--object-set", default="train", help="the objects to collect on (a training set: train, shapes_train, ...)"
+    )
 
     info = sub.add_parser("bag-info", help="summarise bags: episodes, steps, successes, policies")
     info.add_argument("bags", type=Path, nargs="+", help="bag folders, or folders holding bags")
@@ -353,6 +356,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             args.workers,
             rounds=args.rounds,
             resume=args.resume,
+            object_set=args.object_set,
         )
         print(f"pipeline record: {card}")
     elif args.command == "soak":

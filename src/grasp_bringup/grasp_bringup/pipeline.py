@@ -32,8 +32,9 @@ def run_pipeline(
     workers: int,
     rounds: int = 2,
     resume: bool = False,
+    object_set: str = "train",
 ) -> Path:
-    """Run ``rounds`` collect -> train rounds; returns the path of the pipeline record (pipeline.json)."""
+    """Run ``rounds`` collect -> train rounds on ``object_set``; returns the path of the pipeline record."""
     if not 0 <= random_fraction <= 1:
         raise ValueError(f"random fraction must be between 0 and 1, got {random_fraction}")
     if rounds < 1:
@@ -59,13 +60,13 @@ def run_pipeline(
         stage(
             "collect random",
             lambda: commands.collect(
-                RunSettings(controller="random"), n_random, out / "round1" / "random", workers, seed_offset=0
+                RunSettings(controller="random", object_set=object_set), n_random, out / "round1" / "random", workers, seed_offset=0
             ),
         )
     stage(
         "collect biased",
         lambda: commands.collect(
-            RunSettings(controller="biased"), n_biased, out / "round1" / "biased", workers, seed_offset=n_random
+            RunSettings(controller="biased", object_set=object_set), n_biased, out / "round1" / "biased", workers, seed_offset=n_random
         ),
     )
     description = f"round 1: {n_random} random + {n_biased} biased attempts"
@@ -84,7 +85,7 @@ def run_pipeline(
         stage(
             f"collect learned round {round_index}" if round_index > 2 else "collect learned",
             lambda collector=collector, round_dir=round_dir, seed_offset=seed_offset: commands.collect(
-                RunSettings(controller="learned", model=str(collector)),
+                RunSettings(controller="learned", model=str(collector), object_set=object_set),
                 later_round_episodes,
                 round_dir / "learned",
                 workers,
