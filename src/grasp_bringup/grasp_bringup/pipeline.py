@@ -60,13 +60,21 @@ def run_pipeline(
         stage(
             "collect random",
             lambda: commands.collect(
-                RunSettings(controller="random", object_set=object_set), n_random, out / "round1" / "random", workers, seed_offset=0
+                RunSettings(controller="random", object_set=object_set),
+                n_random,
+                out / "round1" / "random",
+                workers,
+                seed_offset=0,
             ),
         )
     stage(
         "collect biased",
         lambda: commands.collect(
-            RunSettings(controller="biased", object_set=object_set), n_biased, out / "round1" / "biased", workers, seed_offset=n_random
+            RunSettings(controller="biased", object_set=object_set),
+            n_biased,
+            out / "round1" / "biased",
+            workers,
+            seed_offset=n_random,
         ),
     )
     description = f"round 1: {n_random} random + {n_biased} biased attempts"
