@@ -83,7 +83,7 @@ def run_pipeline(
     stage(
         "train round 1",
         lambda: commands.train(
-            list(data), model, epochs, rounds=1, data_description=description + "; procedural training objects"
+            list(data), model, epochs, rounds=1, data_description=description + f"; objects of the {object_set!r} set"
         ),
     )
     for round_index in range(2, rounds + 1):
@@ -113,7 +113,7 @@ def run_pipeline(
                 model,
                 epochs,
                 rounds=round_index,
-                data_description=description + "; procedural training objects",
+                data_description=description + f"; objects of the {object_set!r} set",
             ),
         )
     final = out / "grasp_success.onnx"
