@@ -26,12 +26,10 @@ from grasp_servo.ros.motion_logic import CloseSequencer, goal_refusal, opening_f
 from grasp_servo.ros.moveit_calls import plan_and_execute
 from grasp_servo.ros.parameters import (
     MOTION_RULES,
-    ROBOT_SPEC,
     ParameterError,
-    declare_parameters,
+    declare_node_parameters,
     motion_parameters,
     motion_specs,
-    robot_profile,
 )
 from grasp_servo.ros.rclpy_guard import Node, require_rclpy, run_node
 from grasp_servo.ros.topics import TOPIC_EPISODE_START, TOPIC_GOAL_POSE, TOPIC_GRIPPER_STATE, TOPIC_MOTION_COMMAND
@@ -82,11 +80,8 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
         from grasp_interfaces.msg import EpisodeStart, GripperState, MotionCommand
 
         self._msg = SimpleNamespace(GripperState=GripperState, GripperCommand=GripperCommand)
-        robot = declare_parameters(self, [ROBOT_SPEC])["robot"]  # read-only: read once, here
-        self.profile = robot_profile(robot)  # ParameterError (fatal in main) for an unknown robot
-        raw = declare_parameters(self, motion_specs(self.profile)[1:], MOTION_RULES)
-        raw["robot"] = robot
-        params = motion_parameters(raw)  # every range and cross-field rule, or ParameterError
+        params = declare_node_parameters(self, motion_specs, MOTION_RULES, motion_parameters)
+        self.profile = params.profile
         values = params.values
         self.values = values
         self.base_frame = str(values["base_frame"])

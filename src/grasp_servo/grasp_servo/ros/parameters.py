@@ -302,6 +302,20 @@ def declare_parameters(node: Any, specs: Sequence[ParamSpec], rules: Sequence[Cr
     return values
 
 
+def declare_node_parameters(
+    node: Any,
+    specs_for: Callable[[RobotProfile], Sequence[ParamSpec]],
+    rules: Sequence[CrossRule],
+    check: Callable[[Mapping[str, Any]], Any],
+) -> Any:
+    """Declare a robot node's parameters and check them: ``robot`` first (it picks the other defaults), then
+    the rest of ``specs_for(profile)``; returns ``check(values)`` (ParameterError, fatal in main, if bad)."""
+    robot = declare_parameters(node, [ROBOT_SPEC])["robot"]  # read-only: read once, here
+    raw = declare_parameters(node, specs_for(robot_profile(robot))[1:], rules)
+    raw["robot"] = robot
+    return check(raw)
+
+
 def _refused_by_rclpy(node: Any, spec: ParamSpec, refusal: Exception) -> ParameterError:
     """The one-line error for a value rclpy refused: it is read again without checks to name it."""
     from rcl_interfaces.msg import ParameterDescriptor

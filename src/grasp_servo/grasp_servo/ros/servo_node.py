@@ -16,12 +16,10 @@ from typing import Any
 
 from grasp_servo.ros import conversions as conv
 from grasp_servo.ros.parameters import (
-    ROBOT_SPEC,
     SERVO_RULES,
     ParameterError,
-    declare_parameters,
+    declare_node_parameters,
     resolve_model_path,
-    robot_profile,
     servo_config,
     servo_parameters,
     servo_specs,
@@ -78,11 +76,8 @@ class ServoNode(Node):  # type: ignore[misc,valid-type]
             PoseStamped=PoseStamped, MotionCommand=MotionCommand, EpisodeStart=EpisodeStart,
             EpisodeOutcome=EpisodeOutcome,
         )
-        robot = declare_parameters(self, [ROBOT_SPEC])["robot"]  # read-only: read once, here
-        self.profile = robot_profile(robot)  # ParameterError (fatal in main) for an unknown robot
-        raw = declare_parameters(self, servo_specs(self.profile)[1:], SERVO_RULES)
-        raw["robot"] = robot
-        params = servo_parameters(raw)  # every range and cross-field rule, or ParameterError
+        params = declare_node_parameters(self, servo_specs, SERVO_RULES, servo_parameters)
+        self.profile = params.profile
         values = params.values
         self.values = values
         self.base_frame = str(values["base_frame"])
