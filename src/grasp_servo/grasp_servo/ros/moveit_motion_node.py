@@ -37,9 +37,19 @@ from grasp_servo.ros.topics import TOPIC_EPISODE_START, TOPIC_GOAL_POSE, TOPIC_G
 NODE_NAME = "grasp_motion"
 
 
+class MoveItUnavailableError(RuntimeError):
+    """moveit_py cannot be imported: the node says so in one line and exits (no traceback)."""
+
+
 def create_moveit(values: dict[str, Any]) -> Any:
     """A MoveItPy instance configured from ``moveit_config_file`` or from the launch's parameter files."""
-    from moveit.planning import MoveItPy
+    try:
+        from moveit.planning import MoveItPy
+    except ImportError as error:
+        raise MoveItUnavailableError(
+            f"moveit_py is not installed ({error}): install ros-jazzy-moveit-py, or launch without the motion "
+            "node (motion:=false)"
+        ) from None
 
     name = str(values["moveit_node_name"])
     config_file = str(values["moveit_config_file"])
@@ -50,7 +60,7 @@ def create_moveit(values: dict[str, Any]) -> Any:
     with open(config_file, encoding="utf-8") as stream:
         config = yaml.safe_load(stream)
     if not isinstance(config, dict):
-        raise ValueError(f"moveit_config_file {config_file} must hold a YAML mapping of moveit_py parameters")
+        raise ParameterError(f"moveit_config_file {config_file} must hold a YAML mapping of moveit_py parameters")
     return MoveItPy(node_name=name, config_dict=config)
 
 
@@ -110,9 +120,7 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
         reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
         latest_goal = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
         self.state_pub = self.create_publisher(GripperState, TOPIC_GRIPPER_STATE, reliable)
-        self.create_subscription(
-            PoseStamped, TOPIC_GOAL_POSE, self.on_goal, latest_goal, callback_group=motion_group
-        )
+        self.create_subscription(PoseStamped, TOPIC_GOAL_POSE, self.on_goal, latest_goal, callback_group=motion_group)
         self.create_subscription(
             MotionCommand, TOPIC_MOTION_COMMAND, self.on_command, reliable, callback_group=motion_group
         )
@@ -131,8 +139,15 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
     def on_goal(self, msg: Any) -> None:
         stamp, frame_id, pose, finite = conv.pose_stamped_goal(msg)
         reason = goal_refusal(
-            stamp, frame_id, pose, finite, self.now_ns(), base_frame=self.base_frame, workspace=self.workspace,
-            max_age_ns=self.max_goal_age_ns, tolerance=float(self.values["workspace_tolerance"]),
+            stamp,
+            frame_id,
+            pose,
+            finite,
+            self.now_ns(),
+            base_frame=self.base_frame,
+            workspace=self.workspace,
+            max_age_ns=self.max_goal_age_ns,
+            tolerance=float(self.values["workspace_tolerance"]),
         )
         if reason is None:
             ok, what = plan_and_execute(self.moveit, self.arm, msg, self.pose_link, self.planning_group)
@@ -182,8 +197,10 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
         else:
             position = float(result.result.position)
         self._opening = opening_from_position(
-            position, float(self.values["gripper_open_position"]),
-            float(self.values["gripper_closed_position"]), float(self.values["max_opening"]),
+            position,
+            float(self.values["gripper_open_position"]),
+            float(self.values["gripper_closed_position"]),
+            float(self.values["max_opening"]),
         )
         return True
 
@@ -201,9 +218,11 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
             return  # TF has not moved on; the servo pairs frames by stamp, repeats add nothing
         self._last_state_stamp = stamp
         sample = conv.GripperSample(pose, self._opening, self._closed)
-        self.state_pub.publish(conv.fill_gripper_state(
-            self._msg.GripperState(), stamp, self.base_frame, sample, episode_id=self._episode_id
-        ))
+        self.state_pub.publish(
+            conv.fill_gripper_state(
+                self._msg.GripperState(), stamp, self.base_frame, sample, episode_id=self._episode_id
+            )
+        )
 
     def shutdown_moveit(self) -> None:
         shutdown = getattr(self.moveit, "shutdown", None)
@@ -221,7 +240,14 @@ def main(args: list[str] | None = None) -> None:
         executor.add_node(node)
         executor.spin()
 
-    run_node(NODE_NAME, MotionNode, (ParameterError,), spin=spin, close=MotionNode.shutdown_moveit, args=args)
+    run_node(
+        NODE_NAME,
+        MotionNode,
+        (ParameterError, MoveItUnavailableError),
+        spin=spin,
+        close=MotionNode.shutdown_moveit,
+        args=args,
+    )
 
 
 if __name__ == "__main__":
