@@ -22,6 +22,7 @@ setup(
     entry_points={
         "console_scripts": [
             "grasp = grasp_bringup.cli:main",
+            "episode_runner = grasp_bringup.ros.episode_runner:main",
         ],
     },
     zip_safe=False,

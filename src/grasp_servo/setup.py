@@ -16,7 +16,7 @@ setup(
     entry_points={
         "console_scripts": [
             "servo_node = grasp_servo.ros.servo_node:main",
-            "moveit_motion_node = grasp_servo.ros.moveit_motion_node:main",
+            "motion_node = grasp_servo.ros.motion_node:main",
         ],
     },
     zip_safe=True,

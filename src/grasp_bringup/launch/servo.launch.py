@@ -1,31 +1,39 @@
-"""Closed-loop grasping on a ROS 2 arm: ``ros2 launch grasp_bringup servo.launch.py robot:=ur5``.
+"""Closed-loop grasping on a ROS 2 arm: ``ros2 launch grasp_bringup servo.launch.py robot:=ur5 [sim:=mujoco]``.
 
-Starts ``grasp_servo`` (servo_node: frames -> goals), ``grasp_motion`` (moveit_motion_node: goals -> MoveIt,
-TF -> gripper states) and, with ``record:=true``, ``grasp_collector`` (episodes -> rosbag2 MCAP).
-Parameters: ``params_file`` (default config/servo.yaml), then config/robots/<robot>.yaml, then the launch
-arguments. The arm driver, MoveIt's move_group / robot_state_publisher and the wrist depth camera are
-started separately (see docs/ros.md).
+The graph: ``sim_robot`` (grasp_sim: the MuJoCo world behind a UR5 + Robotiq 2F-85 + wrist depth camera's
+interfaces; ``sim:=mujoco``), ``grasp_perception`` (frames -> encoded frames, candidate markers),
+``grasp_servo`` (the Grasp action: encoded frames -> goals, then the lift test and the automatic label),
+``grasp_motion`` (goals -> IK -> the arm's FollowJointTrajectory controller; the gripper; gripper states),
+``grasp_collector`` (episodes -> rosbag2 MCAP; ``record:=true``) and, with ``episodes:=N`` > 0,
+``episode_runner`` (N Grasp goals, then ``out/summary.json`` and the success rate; the launch ends with it).
 
-moveit_py hint: MoveItPy (inside grasp_motion) takes its planning configuration from ``moveit_params_file``
-(default config/moveit_py.yaml). Add the robot description, semantic description, kinematics and controller
-parameters of your arm to that file (e.g. ``MoveItConfigsBuilder(...).to_dict()`` dumped to YAML).
+``sim:=none`` drives a real arm: start its driver (ur_robot_driver), the gripper driver and the depth camera
+first (docs/ros.md). Parameters: ``params_file`` (default config/servo.yaml), then config/robots/<robot>.yaml,
+then the launch arguments.
 """
 
 from pathlib import Path
 
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, OpaqueFunction
+from launch.actions import DeclareLaunchArgument, EmitEvent, OpaqueFunction, RegisterEventHandler
+from launch.event_handlers import OnProcessExit
+from launch.events import Shutdown
 from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import Node
 from launch_ros.substitutions import FindPackageShare
 
 PACKAGE = "grasp_bringup"
 ROBOTS = ("ur5", "abb", "jaco")
+SIMS = ("mujoco", "none")
 TRUE_VALUES = ("true", "1", "yes")
 
 
+def _text(context, name: str) -> str:
+    return LaunchConfiguration(name).perform(context).strip()
+
+
 def _flag(context, name: str) -> bool:
-    return LaunchConfiguration(name).perform(context).strip().lower() in TRUE_VALUES
+    return _text(context, name).lower() in TRUE_VALUES
 
 
 def _robot_params(context, robot: str) -> str:
@@ -36,97 +44,99 @@ def _robot_params(context, robot: str) -> str:
     return str(path)
 
 
+def _node(package: str, executable: str, parameters: list, **kwargs) -> Node:
+    return Node(package=package, executable=executable, output="screen", emulate_tty=True, parameters=parameters,
+                **kwargs)
+
+
+def _runner_exit(event, context):
+    """End the launch with the runner: cleanly when it succeeded, as a failure (exit 1) when it did not."""
+    del context
+    if event.returncode != 0:
+        raise RuntimeError(f"episode_runner exited with {event.returncode}: the episodes did not run (see its log)")
+    return [EmitEvent(event=Shutdown(reason="episodes done"))]
+
+
 def launch_setup(context, *args, **kwargs):
     """The nodes, with parameter files and overrides resolved from the launch arguments."""
     del args, kwargs
-    robot = LaunchConfiguration("robot").perform(context)
-    model = LaunchConfiguration("model").perform(context)
-    bag_path = LaunchConfiguration("bag_path").perform(context)
-    params_file = LaunchConfiguration("params_file").perform(context)
-    moveit_params_file = LaunchConfiguration("moveit_params_file").perform(context)
-    sim_time = {"use_sim_time": _flag(context, "use_sim_time")}
+    robot = _text(context, "robot")
+    sim = _text(context, "sim")
+    if sim not in SIMS:
+        raise RuntimeError(f"sim:={sim} is not one of {', '.join(SIMS)}")
+    episodes = int(_text(context, "episodes") or 0)
+    if episodes < 0:
+        raise RuntimeError(f"episodes:={episodes} must be >= 0")
+    out = _text(context, "out")
+    model = _text(context, "model")
+    params_file = _text(context, "params_file")
     robot_file = _robot_params(context, robot)
+    use_sim_time = sim != "none" or _flag(context, "use_sim_time")
+    common = {"use_sim_time": use_sim_time}
+    model_override = {"model_path": model} if model else {}
+    object_set = _text(context, "object_set")
 
-    servo_overrides = {**sim_time, "robot": robot}
-    if model:
-        servo_overrides["model_path"] = model
-    nodes = [
-        Node(
-            package="grasp_servo",
-            executable="servo_node",
-            output="screen",
-            emulate_tty=True,
-            parameters=[params_file, robot_file, servo_overrides],
-        )
-    ]
-    if _flag(context, "motion"):
-        # No `name=` here: a node-name remap would also rename the node MoveItPy creates in this process.
-        # The moveit_py file goes first: older moveit_py releases read only the first --params-file.
-        moveit_files = [moveit_params_file] if moveit_params_file else []
-        nodes.append(
-            Node(
-                package="grasp_servo",
-                executable="moveit_motion_node",
-                output="screen",
-                emulate_tty=True,
-                parameters=[*moveit_files, params_file, robot_file, {**sim_time, "robot": robot}],
-            )
-        )
+    nodes = []
+    if sim == "mujoco":
+        nodes.append(_node("grasp_sim", "sim_robot_node", [params_file, {
+            "robot": robot, "object_set": object_set, "camera_noise": _text(context, "camera_noise"),
+            "disturbance": _text(context, "disturbance"),
+            "real_time_factor": float(_text(context, "real_time_factor")),
+        }]))
+    nodes.append(_node("grasp_perception", "perception_node", [params_file, {**common, **model_override}]))
+    nodes.append(_node("grasp_servo", "servo_node", [params_file, robot_file, {
+        **common, **model_override, "robot": robot, "frame_source": "perception", "object_set": object_set,
+    }]))
+    motion = {**common, "robot": robot, "ik_backend": _text(context, "ik")}
+    moveit_params_file = _text(context, "moveit_params_file")
+    motion_files = [moveit_params_file] if motion["ik_backend"] == "moveit" and moveit_params_file else []
+    # No `name=` here: a node-name remap would also rename the node MoveItPy creates in this process.
+    nodes.append(_node("grasp_servo", "motion_node", [*motion_files, params_file, robot_file, motion]))
     if _flag(context, "record"):
-        collector_overrides = dict(sim_time)
+        collector = dict(common)
+        bag_path = _text(context, "bag_path") or (str(Path(out).expanduser() / "bag") if out else "")
         if bag_path:
-            collector_overrides["bag_path"] = bag_path
-        nodes.append(
-            Node(
-                package="grasp_datacollect",
-                executable="collector_node",
-                output="screen",
-                emulate_tty=True,
-                parameters=[params_file, collector_overrides],
-            )
-        )
+            collector["bag_path"] = bag_path
+        nodes.append(_node("grasp_datacollect", "collector_node", [params_file, collector]))
+    if episodes > 0:
+        runner = _node("grasp_bringup", "episode_runner", [{
+            **common, "episodes": episodes, "out": out or "grasp_runs/graph", "sim": sim != "none",
+            "robot": robot, "model": model or "shipped", "object_set": object_set,
+            "seed_base": int(_text(context, "seed_base")),
+        }])
+        nodes.append(runner)
+        nodes.append(RegisterEventHandler(OnProcessExit(target_action=runner, on_exit=_runner_exit)))
     return nodes
 
 
 def generate_launch_description():
     config = PathJoinSubstitution([FindPackageShare(PACKAGE), "config"])
-    return LaunchDescription(
-        [
-            DeclareLaunchArgument(
-                "robot",
-                default_value="ur5",
-                choices=list(ROBOTS),
-                description="robot profile: frames, planning group, workspace, gripper",
-            ),
-            DeclareLaunchArgument(
-                "model",
-                default_value="",
-                description="ONNX scoring model; empty = the model shipped with grasp_bringup",
-            ),
-            DeclareLaunchArgument(
-                "use_sim_time", default_value="false", description="use /clock (Gazebo) instead of the wall clock"
-            ),
-            DeclareLaunchArgument(
-                "record", default_value="false", description="also start grasp_collector and record episodes to a bag"
-            ),
-            DeclareLaunchArgument(
-                "bag_path",
-                default_value="",
-                description="new bag folder for record:=true; empty = grasp_bags/episodes_<time>",
-            ),
-            DeclareLaunchArgument(
-                "params_file",
-                default_value=PathJoinSubstitution([config, "servo.yaml"]),
-                description="parameter file of the grasp nodes",
-            ),
-            DeclareLaunchArgument(
-                "moveit_params_file",
-                default_value=PathJoinSubstitution([config, "moveit_py.yaml"]),
-                description="moveit_py parameter file for grasp_motion (empty = none)",
-            ),
-            DeclareLaunchArgument(
-                "motion", default_value="true", description="start grasp_motion (false: bring your own motion node)"
-            ),
-            OpaqueFunction(function=launch_setup),
-        ]
-    )
+    arguments = [
+        ("robot", "ur5", "robot profile: frames, planning group, workspace, gripper", list(ROBOTS)),
+        ("sim", "mujoco", "mujoco: the simulated robot (MuJoCo) behind the real interfaces; none: a real arm's "
+         "driver, gripper and camera, started separately", list(SIMS)),
+        ("episodes", "0", "run this many grasp episodes, write out/summary.json, print the success rate and "
+         "exit; 0 = keep serving (send Grasp goals yourself)", None),
+        ("out", "", "folder of summary.json and of the episode bag (out/bag); empty = grasp_runs/graph", None),
+        ("record", "true", "start grasp_collector and record the episodes to a bag", None),
+        ("bag_path", "", "new bag folder for record:=true; empty = out/bag, or grasp_bags/episodes_<time>", None),
+        ("model", "", "ONNX scoring model; empty = the model shipped with grasp_bringup", None),
+        ("ik", "builtin", "IK backend of grasp_motion: builtin (mink, no MoveIt) or moveit (moveit_py)",
+         ["builtin", "moveit"]),
+        ("object_set", "heldout", "sim: objects of the scenes (train, heldout, shapes_test, everyday, urdf_test, "
+         "or a mesh folder)", None),
+        ("camera_noise", "none", "sim: depth sensor noise (none, d435, d405, primesense)", None),
+        ("disturbance", "none", "sim: push the object (late), move it (early), or none", None),
+        ("real_time_factor", "1.0", "sim: simulated seconds per wall second; 0 = as fast as it can", None),
+        ("seed_base", "9000000", "episode i uses seed seed_base + i (grasp evaluate's seeds)", None),
+        ("use_sim_time", "false", "sim:=none only: use /clock (e.g. Gazebo) instead of the wall clock", None),
+        ("params_file", PathJoinSubstitution([config, "servo.yaml"]), "parameter file of the grasp nodes", None),
+        ("moveit_params_file", PathJoinSubstitution([config, "moveit_py.yaml"]),
+         "moveit_py parameters for ik:=moveit (empty = none)", None),
+    ]
+    declared = [
+        DeclareLaunchArgument(name, default_value=default, description=description,
+                              **({"choices": choices} if choices else {}))
+        for name, default, description, choices in arguments
+    ]
+    return LaunchDescription([*declared, OpaqueFunction(function=launch_setup)])

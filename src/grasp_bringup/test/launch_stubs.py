@@ -80,11 +80,34 @@ class Node(Recorded):
     pass
 
 
+class EmitEvent(Recorded):
+    pass
+
+
+class RegisterEventHandler(Recorded):
+    pass
+
+
+class OnProcessExit(Recorded):
+    pass
+
+
+class Shutdown(Recorded):
+    pass
+
+
 def stub_modules() -> dict[str, types.ModuleType]:
     """The modules the launch files import, built from the stubs above."""
     contents = {
         "launch": {"LaunchDescription": LaunchDescription},
-        "launch.actions": {"DeclareLaunchArgument": DeclareLaunchArgument, "OpaqueFunction": OpaqueFunction},
+        "launch.actions": {
+            "DeclareLaunchArgument": DeclareLaunchArgument,
+            "OpaqueFunction": OpaqueFunction,
+            "EmitEvent": EmitEvent,
+            "RegisterEventHandler": RegisterEventHandler,
+        },
+        "launch.event_handlers": {"OnProcessExit": OnProcessExit},
+        "launch.events": {"Shutdown": Shutdown},
         "launch.substitutions": {
             "LaunchConfiguration": LaunchConfiguration,
             "PathJoinSubstitution": PathJoinSubstitution,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+import types
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -40,50 +41,77 @@ def params(node: stubs.Node) -> tuple[list[str], dict]:
     return files, overrides
 
 
+def nodes_only(entities: list) -> list[stubs.Node]:
+    return [e for e in entities if isinstance(e, stubs.Node)]
+
+
 def test_servo_launch_arguments(launch_files: dict[str, ModuleType]) -> None:
     description = launch_files["servo.launch.py"].generate_launch_description()
     declared = {e.name: e for e in description.entities if isinstance(e, stubs.DeclareLaunchArgument)}
-    assert set(declared) >= {"robot", "model", "use_sim_time", "record", "bag_path", "params_file"}
+    assert set(declared) >= {"robot", "sim", "episodes", "out", "record", "model", "ik", "use_sim_time",
+                             "bag_path", "params_file"}
     assert declared["robot"].kwargs["choices"] == ["ur5", "abb", "jaco"]
+    assert declared["sim"].kwargs["choices"] == ["mujoco", "none"]
     assert all(e.kwargs.get("description") for e in declared.values())
 
 
-def test_default_launch_starts_servo_and_motion(launch_files: dict[str, ModuleType]) -> None:
-    nodes, _ = run(launch_files["servo.launch.py"])
+def test_default_launch_is_the_whole_sim_graph(launch_files: dict[str, ModuleType]) -> None:
+    nodes = nodes_only(run(launch_files["servo.launch.py"])[0])
     assert [(n.kwargs["package"], n.kwargs["executable"]) for n in nodes] == [
+        ("grasp_sim", "sim_robot_node"),
+        ("grasp_perception", "perception_node"),
         ("grasp_servo", "servo_node"),
-        ("grasp_servo", "moveit_motion_node"),
+        ("grasp_servo", "motion_node"),
+        ("grasp_datacollect", "collector_node"),
     ]
-    servo_files, servo_overrides = params(nodes[0])
+    servo_files, servo_overrides = params(nodes[2])
     assert [Path(f).name for f in servo_files] == ["servo.yaml", "ur5.yaml"]
     assert all(Path(f).is_file() for f in servo_files)
-    assert servo_overrides == {"use_sim_time": False, "robot": "ur5"}  # empty model: the node's default
-    motion_files, _ = params(nodes[1])
-    assert Path(motion_files[0]).name == "moveit_py.yaml"  # first: older moveit_py reads only the first file
-    assert "name" not in nodes[1].kwargs  # a name remap would also rename MoveItPy's node
+    assert servo_overrides["use_sim_time"] is True and servo_overrides["frame_source"] == "perception"
+    assert "model_path" not in servo_overrides  # empty model: the node's default (the shipped model)
+    motion_files, motion = params(nodes[3])
+    assert motion["ik_backend"] == "builtin" and [Path(f).name for f in motion_files] == ["servo.yaml", "ur5.yaml"]
+    assert "name" not in nodes[3].kwargs  # a name remap would also rename MoveItPy's node
 
 
-def test_record_robot_model_and_sim_time(launch_files: dict[str, ModuleType]) -> None:
-    nodes, _ = run(
-        launch_files["servo.launch.py"],
-        robot="jaco",
-        record="true",
-        bag_path="/tmp/bags/run_1",
-        model="/models/m.onnx",
-        use_sim_time="true",
-        motion="false",
+def test_episodes_add_the_runner_and_end_the_launch(launch_files: dict[str, ModuleType]) -> None:
+    entities, _ = run(launch_files["servo.launch.py"], episodes="10", out="/tmp/run_1")
+    nodes = nodes_only(entities)
+    runner = nodes[-1]
+    assert runner.kwargs["executable"] == "episode_runner"
+    _, overrides = params(runner)
+    assert overrides["episodes"] == 10 and overrides["out"] == "/tmp/run_1" and overrides["sim"] is True
+    _, collector = params(nodes[-2])
+    assert collector["bag_path"] == "/tmp/run_1/bag"
+    (handler,) = [e for e in entities if isinstance(e, stubs.RegisterEventHandler)]
+    on_exit = handler.args[0].kwargs["on_exit"]
+    assert isinstance(on_exit(types.SimpleNamespace(returncode=0), None)[0], stubs.EmitEvent)
+    with pytest.raises(RuntimeError, match="episode_runner exited with 1"):
+        on_exit(types.SimpleNamespace(returncode=1), None)
+
+
+def test_real_arm_moveit_no_record(launch_files: dict[str, ModuleType]) -> None:
+    entities, _ = run(
+        launch_files["servo.launch.py"], robot="jaco", sim="none", record="false", model="/models/m.onnx",
+        ik="moveit",
     )
-    assert [n.kwargs["executable"] for n in nodes] == ["servo_node", "collector_node"]
-    servo_files, servo_overrides = params(nodes[0])
+    nodes = nodes_only(entities)
+    assert [n.kwargs["executable"] for n in nodes] == ["perception_node", "servo_node", "motion_node"]
+    servo_files, servo_overrides = params(nodes[1])
     assert Path(servo_files[1]).name == "jaco.yaml"
-    assert servo_overrides == {"use_sim_time": True, "robot": "jaco", "model_path": "/models/m.onnx"}
-    _, collector_overrides = params(nodes[1])
-    assert collector_overrides == {"use_sim_time": True, "bag_path": "/tmp/bags/run_1"}
+    assert servo_overrides["use_sim_time"] is False and servo_overrides["model_path"] == "/models/m.onnx"
+    motion_files, motion = params(nodes[2])
+    assert Path(motion_files[0]).name == "moveit_py.yaml"  # first: older moveit_py reads only the first file
+    assert motion["ik_backend"] == "moveit"
 
 
-def test_unknown_robot_file_is_an_error(launch_files: dict[str, ModuleType]) -> None:
+def test_bad_arguments_are_errors(launch_files: dict[str, ModuleType]) -> None:
     with pytest.raises(RuntimeError, match="robot parameter file"):
         run(launch_files["servo.launch.py"], robot="kuka")
+    with pytest.raises(RuntimeError, match="sim:=gazebo"):
+        run(launch_files["servo.launch.py"], sim="gazebo")
+    with pytest.raises(RuntimeError, match="episodes:=-1"):
+        run(launch_files["servo.launch.py"], episodes="-1")
 
 
 def test_collect_launch(launch_files: dict[str, ModuleType]) -> None:
@@ -95,6 +123,6 @@ def test_collect_launch(launch_files: dict[str, ModuleType]) -> None:
 
 
 def test_launched_executables_are_console_scripts(launch_files: dict[str, ModuleType]) -> None:
-    nodes, _ = run(launch_files["servo.launch.py"], record="true")
-    for node in nodes:
-        assert node.kwargs["executable"] in console_scripts(node.kwargs["package"])
+    entities, _ = run(launch_files["servo.launch.py"], episodes="3")
+    for node in nodes_only(entities):
+        assert node.kwargs["executable"] in console_scripts(node.kwargs["package"]), node.kwargs["executable"]

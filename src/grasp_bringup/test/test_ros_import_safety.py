@@ -12,7 +12,8 @@ import pytest
 SRC = Path(__file__).resolve().parents[2]
 NODE_MODULES = {
     "grasp_servo.ros.servo_node": ("grasp_servo", "servo_node", "ServoNode"),
-    "grasp_servo.ros.moveit_motion_node": ("grasp_servo", "moveit_motion_node", "MotionNode"),
+    "grasp_servo.ros.motion_node": ("grasp_servo", "motion_node", "MotionNode"),
+    "grasp_bringup.ros.episode_runner": ("grasp_bringup", "episode_runner", "EpisodeRunner"),
     "grasp_datacollect.ros.collector_node": ("grasp_datacollect", "collector_node", "CollectorNode"),
 }
 ROS_ONLY = (

@@ -192,7 +192,7 @@ class FakeMoveIt:
 
 
 def motion_node() -> tuple[Any, FakeMoveIt]:
-    from grasp_servo.ros.moveit_motion_node import MotionNode
+    from grasp_servo.ros.motion_node import MotionNode
 
     moveit = FakeMoveIt()
     overrides = [Parameter("gripper_timeout_s", value=0.1), Parameter("max_goal_age_s", value=0.5)]

@@ -112,7 +112,9 @@ def test_the_cores_accept_every_robots_defaults(robot: str) -> None:
     assert servo.workspace == get_profile(robot).workspace
     motion = params.motion_parameters({"robot": robot})
     assert motion.workspace == get_profile(robot).workspace and motion.max_goal_age_ns == 500_000_000
-    assert motion.values["gripper_open_position"] == get_profile(robot).max_opening
+    # Default gripper: a Robotiq 2F-85 on ros2_robotiq_gripper (knuckle 0.0 rad open, 0.8 closed).
+    assert (motion.values["gripper_open_position"], motion.values["gripper_closed_position"]) == (0.0, 0.8)
+    assert motion.values["max_opening"] == get_profile(robot).max_opening
 
 
 def test_workspace_needs_six_numbers() -> None:

@@ -41,6 +41,7 @@ class DepthFrame:
     frame_id: str
     depth: np.ndarray | None
     error: str = ""
+    encoded: bool = False  # ``depth`` holds a perception node's encoder features, not depth in metres
 
 
 def stamp_ns(stamp: Any) -> int:
@@ -71,6 +72,22 @@ def decode_depth(image: Any) -> DepthFrame:
     except (ValueError, TypeError, AttributeError) as exc:
         return DepthFrame(stamp, frame_id, None, str(exc))
     return DepthFrame(stamp, frame_id, depth)
+
+
+def decode_encoded_frame(msg: Any, model_sha256: str) -> DepthFrame:
+    """Decode a grasp_interfaces/EncodedFrame into features (C, H, W); never raises on bad content."""
+    stamp = stamp_ns(msg.header.stamp)
+    frame_id = str(msg.header.frame_id)
+    if model_sha256 and str(msg.model_sha256) != model_sha256:
+        return DepthFrame(stamp, frame_id, None, f"features come from model {str(msg.model_sha256)[:12]}, "
+                          f"this servo's head is {model_sha256[:12]}: run both nodes with the same model_path",
+                          encoded=True)
+    shape = tuple(int(v) for v in msg.shape)
+    features = np.asarray(msg.features, dtype=np.float32)
+    if not shape or int(np.prod(shape)) != features.size:
+        return DepthFrame(stamp, frame_id, None, f"features of shape {shape} hold {features.size} values",
+                          encoded=True)
+    return DepthFrame(stamp, frame_id, features.reshape(shape), encoded=True)
 
 
 def gripper_pose_from_pose(pose: Any, yaw: float | None = None) -> GripperPose:

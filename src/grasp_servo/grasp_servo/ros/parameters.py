@@ -23,8 +23,9 @@ from typing import Any
 
 from grasp_servo.cem import CEMConfig
 from grasp_servo.robot_profiles import PROFILES, RobotProfile, get_profile
+from grasp_servo.ros.post_grasp import LabelConfig
 from grasp_servo.ros.servo_session import SessionConfig
-from grasp_servo.ros.topics import TOPIC_DEPTH_IMAGE
+from grasp_servo.ros.topics import TOPIC_DEPTH_IMAGE, TOPIC_ENCODED_FRAME
 from grasp_servo.servo import ServoConfig
 from grasp_servo.workspace import Workspace
 
@@ -413,8 +414,27 @@ def servo_specs(profile: RobotProfile) -> list[ParamSpec]:
                   low=0, high=UINT32_MAX),
         ParamSpec("object_set", "unknown", "what is in front of the arm, recorded in EpisodeStart", text=LABEL),
         seconds("warn_throttle_s", 1.0, "at most one warning per this many seconds for refused frames", 0.0, 3600.0),
+        ParamSpec("frame_source", "camera", "camera: score raw depth frames from depth_topic with the whole model "
+                  "in this node; perception: score EncodedFrames from grasp_perception with the model's head",
+                  choices=FRAME_SOURCES),
+        ParamSpec("encoded_topic", TOPIC_ENCODED_FRAME, "EncodedFrame topic of grasp_perception (frame_source "
+                  "perception)", text=ROS_NAME),
+        seconds("frame_timeout_s", 3.0, "wall seconds without a usable frame after which a Grasp goal is aborted "
+                "(the arm is not moved)", 0.05, 3600.0),
+        ParamSpec("lift_distance", 0.15, "metres the gripper is lifted after closing (the lift test)",
+                  low=0.0, high=0.5),
+        ParamSpec("shake_amplitude", 0.015, "metres of the shake after the lift, up-down then sideways",
+                  low=0.0, high=0.1),
+        ParamSpec("shake_cycles", 2, "shake cycles per axis; 0 = no shake", low=0, high=20),
+        seconds("hold_time_s", 0.3, "seconds held still before the opening is read", 0.001, 60.0),
+        ParamSpec("held_opening_threshold", 0.005, "labelled a success when the finger opening after the lift "
+                  "and shake exceeds this (m): an object keeps the fingers apart", low=0.0, high=0.2, low_open=True),
+        seconds("close_timeout_s", 5.0, "seconds the gripper has to report closed after the CLOSE", 0.01, 600.0),
     ]
 
+
+FRAME_SOURCES = ("camera", "perception")
+IK_BACKENDS = ("builtin", "moveit")
 
 SERVO_RULES = (
     CrossRule(("cem_elites", "cem_samples"), "cem_elites < cem_samples (CEM refits the best M of N candidates)",
@@ -444,11 +464,25 @@ def motion_specs(profile: RobotProfile) -> list[ParamSpec]:
                   low=0.0, high=0.05),
         seconds("max_goal_age_s", 0.5, "goals older than this when their turn comes are ignored", 0.001, 60.0),
         ParamSpec("state_rate_hz", 50.0, "rate of /grasp/gripper_state from TF", low=0.1, high=1000.0),
-        ParamSpec("gripper_action", "/gripper_controller/gripper_cmd", "control_msgs/action/GripperCommand",
+        ParamSpec("ik_backend", "builtin", "builtin: mink IK on the arm's model, trajectories to the arm's "
+                  "FollowJointTrajectory controller (no MoveIt); moveit: plan and execute with moveit_py",
+                  choices=IK_BACKENDS),
+        ParamSpec("trajectory_action", "/scaled_joint_trajectory_controller/follow_joint_trajectory",
+                  "control_msgs/action/FollowJointTrajectory of the arm (ik_backend builtin)", text=ROS_NAME),
+        ParamSpec("linear_speed", 0.3, "m/s of the pinch point on straight-line moves (ik_backend builtin)",
+                  low=0.0, high=2.0, low_open=True),
+        ParamSpec("angular_speed", 2.0, "rad/s of yaw on moves (ik_backend builtin)", low=0.0, high=10.0,
+                  low_open=True),
+        seconds("trajectory_timeout_s", 10.0, "seconds a trajectory may take beyond its planned duration", 0.1, 600.0),
+        ParamSpec("gripper_action", "/robotiq_gripper_controller/gripper_cmd",
+                  "control_msgs/action/GripperCommand of the gripper (ros2_robotiq_gripper's controller)",
                   text=ROS_NAME),
-        ParamSpec("gripper_open_position", float(profile.max_opening), "GripperCommand position to open",
+        ParamSpec("gripper_joint", "robotiq_85_left_knuckle_joint", "joint in /joint_states whose position "
+                  "gives the finger opening (between the open and closed positions)", text=TOKEN),
+        ParamSpec("gripper_open_position", 0.0, "GripperCommand position to open (Robotiq knuckle: 0.0 rad)",
                   low=-10.0, high=10.0),
-        ParamSpec("gripper_closed_position", 0.0, "GripperCommand position to close", low=-10.0, high=10.0),
+        ParamSpec("gripper_closed_position", 0.8, "GripperCommand position to close (Robotiq knuckle: 0.8 rad)",
+                  low=-10.0, high=10.0),
         ParamSpec("max_opening", float(profile.max_opening), "finger opening (m) at gripper_open_position",
                   low=0.0, high=0.5, low_open=True),
         ParamSpec("gripper_max_effort", 0.0, "GripperCommand max_effort (see your controller's convention)",
@@ -494,6 +528,20 @@ def servo_config(values: Mapping[str, Any]) -> ServoConfig:
     )
 
 
+def label_config(values: Mapping[str, Any]) -> LabelConfig:
+    """The lift test of the automatic label from (checked) node parameters."""
+    return LabelConfig(
+        lift_distance=float(values["lift_distance"]),
+        shake_amplitude=float(values["shake_amplitude"]),
+        shake_cycles=int(values["shake_cycles"]),
+        hold_time_s=float(values["hold_time_s"]),
+        held_opening_threshold=float(values["held_opening_threshold"]),
+        close_timeout_s=float(values["close_timeout_s"]),
+        goal_timeout_s=float(values["step_timeout_s"]),
+        arrive_tolerance=float(values["arrive_tolerance"]),
+    )
+
+
 def session_config(values: Mapping[str, Any]) -> SessionConfig:
     """The frame checks and pacing of the servo node from (checked) node parameters."""
     width, height = int(values["expected_width"]), int(values["expected_height"])
@@ -517,6 +565,7 @@ class ServoParameters:
     servo: ServoConfig
     session: SessionConfig
     workspace: Workspace
+    label: LabelConfig
 
 
 def servo_parameters(values: Mapping[str, Any]) -> ServoParameters:
@@ -529,7 +578,8 @@ def servo_parameters(values: Mapping[str, Any]) -> ServoParameters:
     checked = check_parameters(servo_specs(profile), values, SERVO_RULES)
     with _core_refusal():
         return ServoParameters(
-            checked, profile, servo_config(checked), session_config(checked), workspace_from(checked["workspace"])
+            checked, profile, servo_config(checked), session_config(checked), workspace_from(checked["workspace"]),
+            label_config(checked),
         )
 
 

@@ -187,10 +187,13 @@ class ServoSession:
             return Refusal(f"stale frame: {age / NS_PER_MS:.0f} ms old (max {limit:.0f} ms)")
         if -age > cfg.max_frame_age_ns:
             return Refusal(f"frame stamped {-age / NS_PER_MS:.0f} ms in the future (clock mismatch?)")
-        if cfg.expected_shape is not None and frame.depth.shape != tuple(cfg.expected_shape):
+        if frame.encoded:  # the perception node checked the depth frame; its features must be finite
+            if not np.all(np.isfinite(frame.depth)):
+                return Refusal("encoded frame holds non-finite features")
+        elif cfg.expected_shape is not None and frame.depth.shape != tuple(cfg.expected_shape):
             h, w = cfg.expected_shape
             return Refusal(f"frame is {frame.depth.shape[0]}x{frame.depth.shape[1]}, expected {h}x{w}")
-        if not np.any(np.isfinite(frame.depth) & (frame.depth > 0)):
+        elif not np.any(np.isfinite(frame.depth) & (frame.depth > 0)):
             return Refusal("frame has no finite, positive depth pixel")
         if frame.stamp_ns < self._started_ns:
             return Refusal("frame was taken before the episode started", warn=False)

@@ -1,16 +1,22 @@
-"""``grasp_motion`` node: executes the servo's pose goals with MoveIt (moveit_py) and reports the gripper.
+"""``grasp_motion`` node: executes the servo's pose goals on the arm and reports the gripper.
 
 Subscribes to ``/grasp/goal_pose`` (PoseStamped of the pinch point), ``/grasp/motion_command`` (a CLOSE closes
-the gripper once the descend goal of the same step has been executed) and ``/grasp/episode_start`` (opens
-the gripper); publishes ``/grasp/gripper_state`` at ``state_rate_hz`` from TF (``base_frame`` ->
-``pinch_frame``), stamped with the transform's stamp, i.e. the time the pose was valid. Goals that are too
-old, in another frame, not finite or outside the robot profile's workspace are refused and the arm does not
-move. The gripper is driven through a ``control_msgs/action/GripperCommand`` action client.
+the gripper once the descend goal of the same step has been executed), ``/grasp/episode_start`` (opens the
+gripper) and ``/joint_states``; publishes ``/grasp/gripper_state`` at ``state_rate_hz``: the pinch pose from TF
+(``base_frame`` -> ``pinch_frame``, stamped with the transform's stamp, the time the pose was valid) and the
+finger opening from the gripper joint in ``/joint_states`` (not from the command), ``closed`` once the close
+command has finished, stalled on an object (the normal end of a grasp) or shut. Goals that are too old, in
+another frame, not finite or outside the robot profile's workspace are refused and the arm does not move.
 
-MoveIt configuration: MoveItPy needs the robot description, semantic description, kinematics, planning
-pipelines and controllers as parameters of the node it creates (``moveit_node_name``). Either give a YAML
-mapping through ``moveit_config_file`` (passed as ``config_dict``), or let the launch file pass them as
-parameter files (MoveItPy reads ``--params-file`` from the command line); see docs/ros.md.
+Two IK backends (``ik_backend``):
+- ``builtin`` (default, no MoveIt): mink IK on the arm's model along a straight line of the pinch point
+  (``builtin_ik.BuiltinArmPlanner``), sent as a control_msgs/FollowJointTrajectory goal to
+  ``trajectory_action`` (the UR driver's ``scaled_joint_trajectory_controller``; the simulated robot serves
+  the same action).
+- ``moveit``: moveit_py plans and executes; MoveItPy needs the robot description, semantic description,
+  kinematics, planning pipelines and controllers as parameters of the node it creates (``moveit_node_name``),
+  from ``moveit_config_file`` (passed as ``config_dict``) or the launch's parameter files; see docs/ros.md.
+The gripper is driven through a control_msgs/GripperCommand action client (``gripper_action``).
 
 Import-safe without ROS: rclpy, tf2_ros, moveit_py and the messages are imported when the node is built.
 """
@@ -22,6 +28,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from grasp_servo.ros import conversions as conv
+from grasp_servo.ros.builtin_ik import BuiltinArmPlanner, PlanningError, joints_by_name
 from grasp_servo.ros.motion_logic import CloseSequencer, goal_refusal, opening_from_position
 from grasp_servo.ros.moveit_calls import plan_and_execute
 from grasp_servo.ros.parameters import (
@@ -32,7 +39,13 @@ from grasp_servo.ros.parameters import (
     motion_specs,
 )
 from grasp_servo.ros.rclpy_guard import Node, require_rclpy, run_node
-from grasp_servo.ros.topics import TOPIC_EPISODE_START, TOPIC_GOAL_POSE, TOPIC_GRIPPER_STATE, TOPIC_MOTION_COMMAND
+from grasp_servo.ros.topics import (
+    TOPIC_EPISODE_START,
+    TOPIC_GOAL_POSE,
+    TOPIC_GRIPPER_STATE,
+    TOPIC_JOINT_STATES,
+    TOPIC_MOTION_COMMAND,
+)
 
 NODE_NAME = "grasp_motion"
 
@@ -79,17 +92,22 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
     def __init__(self, moveit: Any = None, **node_kwargs: Any) -> None:
         require_rclpy()
         super().__init__(NODE_NAME, **node_kwargs)
-        from control_msgs.action import GripperCommand
+        from control_msgs.action import FollowJointTrajectory, GripperCommand
         from geometry_msgs.msg import PoseStamped
         from rclpy.action import ActionClient
-        from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
-        from rclpy.qos import QoSProfile, ReliabilityPolicy
+        from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
+        from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+        from sensor_msgs.msg import JointState
         from tf2_ros.buffer import Buffer
         from tf2_ros.transform_listener import TransformListener
+        from trajectory_msgs.msg import JointTrajectoryPoint
 
         from grasp_interfaces.msg import EpisodeStart, GripperState, MotionCommand
 
-        self._msg = SimpleNamespace(GripperState=GripperState, GripperCommand=GripperCommand)
+        self._msg = SimpleNamespace(
+            GripperState=GripperState, GripperCommand=GripperCommand, FollowJointTrajectory=FollowJointTrajectory,
+            JointTrajectoryPoint=JointTrajectoryPoint,
+        )
         params = declare_node_parameters(self, motion_specs, MOTION_RULES, motion_parameters)
         self.profile = params.profile
         values = params.values
@@ -98,43 +116,85 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
         self.pinch_frame = str(values["pinch_frame"])
         self.pose_link = str(values["pose_link"])
         self.planning_group = str(values["planning_group"])
+        self.backend = str(values["ik_backend"]) if moveit is None else "moveit"
         self.workspace = params.workspace
         self.max_goal_age_ns = params.max_goal_age_ns
         self.sequencer = CloseSequencer()
         self._opening = float(values["max_opening"])
+        self._opening_from_joints = False
         self._closed = False
         self._episode_id = 0
+        self._episode_started = False
         self._last_state_stamp: int | None = None
+        self._arm_joints: Any = None
+        self._joint_lock = threading.Lock()
 
-        self.moveit = moveit if moveit is not None else create_moveit(values)
-        self.arm = self.moveit.get_planning_component(self.planning_group)
+        self.moveit = None
+        self.planner: BuiltinArmPlanner | None = None
+        if self.backend == "moveit":
+            self.moveit = moveit if moveit is not None else create_moveit(values)
+            self.arm = self.moveit.get_planning_component(self.planning_group)
+        else:
+            self.planner = BuiltinArmPlanner(
+                self.profile.home_joints, float(values["linear_speed"]), float(values["angular_speed"])
+            )
+            self._arm_names = self.planner.joint_names  # loads the IK model now, not on the first goal
 
-        # Goals, commands and episode starts run one at a time and in order; TF, the state timer and the
-        # gripper action's responses run beside them (MultiThreadedExecutor), so states keep flowing while
-        # the arm moves.
+        # Goals, commands and episode starts run one at a time and in order; TF, joint states, the state timer
+        # and the action clients' responses run beside them (MultiThreadedExecutor), so states keep flowing
+        # while the arm moves.
         motion_group = MutuallyExclusiveCallbackGroup()
         state_group = MutuallyExclusiveCallbackGroup()
+        clients = ReentrantCallbackGroup()
         self.tf_buffer = Buffer()
         self.tf_listener = TransformListener(self.tf_buffer, self)
-        self.gripper = ActionClient(self, GripperCommand, str(values["gripper_action"]))
+        self.gripper = ActionClient(self, GripperCommand, str(values["gripper_action"]), callback_group=clients)
+        self.trajectory = ActionClient(
+            self, FollowJointTrajectory, str(values["trajectory_action"]), callback_group=clients
+        )
         reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
         latest_goal = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
+        latched = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE,
+                             durability=DurabilityPolicy.TRANSIENT_LOCAL)
         self.state_pub = self.create_publisher(GripperState, TOPIC_GRIPPER_STATE, reliable)
         self.create_subscription(PoseStamped, TOPIC_GOAL_POSE, self.on_goal, latest_goal, callback_group=motion_group)
         self.create_subscription(
             MotionCommand, TOPIC_MOTION_COMMAND, self.on_command, reliable, callback_group=motion_group
         )
         self.create_subscription(
-            EpisodeStart, TOPIC_EPISODE_START, self.on_episode_start, reliable, callback_group=motion_group
+            EpisodeStart, TOPIC_EPISODE_START, self.on_episode_start, latched, callback_group=motion_group
         )
+        self.create_subscription(JointState, TOPIC_JOINT_STATES, self.on_joint_states,
+                                 QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE),
+                                 callback_group=state_group)
         self.create_timer(1.0 / float(values["state_rate_hz"]), self.publish_state, callback_group=state_group)
+        where = (f"trajectories to {values['trajectory_action']}" if self.backend == "builtin"
+                 else f"MoveIt group {self.planning_group} for {self.pose_link}")
         self.get_logger().info(
-            f"motion ready: robot {self.profile.name}, group {self.planning_group}, goals for {self.pose_link}, "
-            f"gripper state {self.base_frame} -> {self.pinch_frame}"
+            f"motion ready: robot {self.profile.name}, {self.backend} IK, {where}; gripper "
+            f"{values['gripper_action']}; gripper state {self.base_frame} -> {self.pinch_frame}"
         )
 
     def now_ns(self) -> int:
         return int(self.get_clock().now().nanoseconds)
+
+    def on_joint_states(self, msg: Any) -> None:
+        """Arm joints for planning; the finger opening from the gripper joint."""
+        names, positions = list(msg.name), list(msg.position)
+        if self.planner is not None:
+            arm = joints_by_name(names, positions, self.planner.joint_names)
+            if arm is not None:
+                with self._joint_lock:
+                    self._arm_joints = arm
+        gripper = joints_by_name(names, positions, [str(self.values["gripper_joint"])])
+        if gripper is not None:
+            self._opening_from_joints = True
+            self._opening = opening_from_position(
+                float(gripper[0]),
+                float(self.values["gripper_open_position"]),
+                float(self.values["gripper_closed_position"]),
+                float(self.values["max_opening"]),
+            )
 
     def on_goal(self, msg: Any) -> None:
         stamp, frame_id, pose, finite = conv.pose_stamped_goal(msg)
@@ -150,7 +210,10 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
             tolerance=float(self.values["workspace_tolerance"]),
         )
         if reason is None:
-            ok, what = plan_and_execute(self.moveit, self.arm, msg, self.pose_link, self.planning_group)
+            if self.backend == "moveit":
+                ok, what = plan_and_execute(self.moveit, self.arm, msg, self.pose_link, self.planning_group)
+            else:
+                ok, what = self.execute_builtin(pose)
             if ok:
                 if self.sequencer.goal_executed(stamp):
                     self.command_gripper(close=True)
@@ -159,6 +222,39 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
         self.get_logger().error(f"goal refused, the arm does not move: {reason}")
         if self.sequencer.goal_failed(stamp):
             self.get_logger().error("the CLOSE of that step is dropped: its descend goal was not executed")
+
+    def execute_builtin(self, goal: Any) -> tuple[bool, str]:
+        """Plan a straight line with the built-in IK and run it on the arm's trajectory controller."""
+        assert self.planner is not None
+        with self._joint_lock:
+            joints = self._arm_joints
+        if joints is None:
+            return False, f"no arm joint positions on {TOPIC_JOINT_STATES} yet"
+        try:
+            plan = self.planner.plan(joints, goal)
+        except PlanningError as error:
+            return False, f"no path: {error}"
+        timeout = float(self.values["trajectory_timeout_s"])
+        if not self.trajectory.wait_for_server(timeout_sec=min(timeout, 5.0)):
+            return False, f"trajectory action {self.values['trajectory_action']} not available"
+        request = self._msg.FollowJointTrajectory.Goal()
+        request.trajectory.joint_names = list(plan.joint_names)
+        for positions, seconds in zip(plan.positions, plan.times_s, strict=True):
+            point = self._msg.JointTrajectoryPoint()
+            point.positions = [float(v) for v in positions]
+            conv.fill_stamp(point.time_from_start, round(float(seconds) * 1e9))
+            request.trajectory.points.append(point)
+        handle = wait_future(self.trajectory.send_goal_async(request), timeout)
+        if handle is None or not handle.accepted:
+            return False, "trajectory goal was not accepted"
+        result = wait_future(handle.get_result_async(), float(plan.times_s[-1]) + timeout)
+        if result is None:
+            handle.cancel_goal_async()
+            return False, "trajectory did not finish in time (canceled)"
+        code = int(result.result.error_code)
+        if code != 0:
+            return False, f"trajectory failed: error_code {code} {result.result.error_string}".strip()
+        return True, "executed"
 
     def on_command(self, msg: Any) -> None:
         if int(msg.command) != conv.COMMAND_CODES["close"]:
@@ -170,12 +266,18 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
             self.get_logger().error("CLOSE refused: the descend goal of that step was not executed")
 
     def on_episode_start(self, msg: Any) -> None:
+        if self._episode_started and int(msg.episode_id) == self._episode_id:
+            return  # the latched start of an episode already begun
         self.sequencer.reset()
+        self._episode_started = True
         self._episode_id = int(msg.episode_id)
         self.command_gripper(close=False)
 
     def command_gripper(self, close: bool) -> bool:
-        """Open or close the gripper through the GripperCommand action; False when it did not happen."""
+        """Open or close the gripper through the GripperCommand action; False when it did not happen.
+
+        Closing on an object ends with the gripper stalled short of its goal: that is a grasp, not a failure.
+        """
         timeout = float(self.values["gripper_timeout_s"])
         what = "close" if close else "open"
         if not self.gripper.wait_for_server(timeout_sec=timeout):
@@ -185,23 +287,28 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
         key = "gripper_closed_position" if close else "gripper_open_position"
         goal.command.position = float(self.values[key])
         goal.command.max_effort = float(self.values["gripper_max_effort"])
+        if not close:
+            self._closed = False
         handle = wait_future(self.gripper.send_goal_async(goal), timeout)
         if handle is None or not handle.accepted:
             self.get_logger().error(f"gripper {what} goal was not accepted")
             return False
         result = wait_future(handle.get_result_async(), timeout)
-        self._closed = close
         position = goal.command.position
         if result is None:
             self.get_logger().warning(f"gripper {what} did not finish within {timeout:.1f} s")
         else:
             position = float(result.result.position)
-        self._opening = opening_from_position(
-            position,
-            float(self.values["gripper_open_position"]),
-            float(self.values["gripper_closed_position"]),
-            float(self.values["max_opening"]),
-        )
+            if close and result.result.stalled and not result.result.reached_goal:
+                self.get_logger().info(f"gripper stalled at {position:.3f} (an object between the fingers)")
+        if not self._opening_from_joints:  # no gripper joint in /joint_states: trust the action's position
+            self._opening = opening_from_position(
+                position,
+                float(self.values["gripper_open_position"]),
+                float(self.values["gripper_closed_position"]),
+                float(self.values["max_opening"]),
+            )
+        self._closed = close
         return True
 
     def publish_state(self) -> None:
@@ -231,7 +338,7 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
 
 
 def main(args: list[str] | None = None) -> None:
-    """``ros2 run grasp_servo moveit_motion_node``."""
+    """``ros2 run grasp_servo motion_node``."""
 
     def spin(node: MotionNode) -> None:
         from rclpy.executors import MultiThreadedExecutor

@@ -1,0 +1,1 @@
+"""ROS 2 nodes of grasp_bringup (import-safe without ROS)."""

@@ -1,0 +1,100 @@
+"""The motion node's built-in IK backend: straight Cartesian paths of the pinch point -> joint trajectories.
+
+Needs no MoveIt: it solves inverse kinematics with mink on the arm model the embedded world uses
+(``grasp_sim.arm_ik.ArmIK``: the UR5 built from Universal Robots' published kinematics with the 2F-85-like
+gripper, the pinch point as the IK frame), waypoint by waypoint along the line from the current pose to the
+goal, exactly as the embedded world moves its arm. The times follow the same linear and angular speeds. No
+ROS here: the node turns the plan into a control_msgs/FollowJointTrajectory goal.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from grasp_servo.pose import GripperPose, apply_motion, motion_between
+
+WAYPOINT_SPACING = 0.02  # metres between IK waypoints, as grasp_sim.world
+MIN_SEGMENT_S = 0.02
+
+
+class PlanningError(RuntimeError):
+    """No joint path reaches the goal (IK failed on the way)."""
+
+
+@dataclass(frozen=True)
+class JointPlan:
+    """Joint positions (N, 6) at times (N,) from the start of the motion, in ``joint_names`` order."""
+
+    joint_names: tuple[str, ...]
+    positions: np.ndarray
+    times_s: np.ndarray
+
+
+class BuiltinArmPlanner:
+    """Plans pinch-point goals for the UR5 with mink IK (lazy: MuJoCo and mink load on first use)."""
+
+    def __init__(self, home_joints: Sequence[float], linear_speed: float = 0.3, angular_speed: float = 2.0):
+        if linear_speed <= 0 or angular_speed <= 0:
+            raise ValueError("linear_speed and angular_speed must be > 0")
+        self.home_joints = np.asarray(home_joints, dtype=float)
+        self.linear_speed = float(linear_speed)
+        self.angular_speed = float(angular_speed)
+        self._ik = None
+        self._names: tuple[str, ...] = ()
+
+    def _solver(self) -> Any:  # grasp_sim.arm_ik.ArmIK, imported lazily
+        if self._ik is None:
+            from grasp_sim.arm_ik import ArmIK
+            from grasp_sim.arm_model import ARM_JOINTS
+
+            self._ik = ArmIK(self.home_joints)
+            self._names = tuple(ARM_JOINTS)
+        return self._ik
+
+    @property
+    def joint_names(self) -> tuple[str, ...]:
+        self._solver()
+        return self._names
+
+    def forward(self, joints: np.ndarray) -> GripperPose:
+        """The pinch pose at ``joints``."""
+        return self._solver().forward(np.asarray(joints, dtype=float))
+
+    def plan(self, joints: np.ndarray, goal: GripperPose) -> JointPlan:
+        """A straight-line path of the pinch point from where ``joints`` put it to ``goal``."""
+        from grasp_sim.arm_ik import IKFailedError
+
+        ik = self._solver()
+        joints = np.asarray(joints, dtype=float)
+        if joints.shape != (len(self._names),) or not np.all(np.isfinite(joints)):
+            raise PlanningError(f"current joint positions must be {len(self._names)} finite numbers, got {joints}")
+        start = ik.forward(joints)
+        delta = motion_between(start, goal)
+        distance = float(np.linalg.norm(delta[:3]))
+        n_waypoints = max(1, math.ceil(max(distance / WAYPOINT_SPACING, abs(delta[3]) / 0.3)))
+        duration = max(distance / self.linear_speed, abs(delta[3]) / self.angular_speed)
+        segment = max(duration / n_waypoints, MIN_SEGMENT_S)
+        positions, times = [], []
+        current = joints
+        for i in range(1, n_waypoints + 1):
+            waypoint = apply_motion(start, delta * (i / n_waypoints))
+            try:
+                current = ik.solve(waypoint, current)
+            except IKFailedError as error:
+                raise PlanningError(f"waypoint {i} of {n_waypoints}: {error}") from None
+            positions.append(current)
+            times.append(segment * i)
+        return JointPlan(self._names, np.array(positions), np.array(times))
+
+
+def joints_by_name(names: Sequence[str], positions: Sequence[float], wanted: Sequence[str]) -> np.ndarray | None:
+    """Positions of ``wanted`` joints from a JointState's names and positions; None when one is missing."""
+    index = {name: i for i, name in enumerate(names)}
+    if any(name not in index for name in wanted):
+        return None
+    return np.array([float(positions[index[name]]) for name in wanted])
