@@ -227,6 +227,7 @@ class GraspWorld:
         self.data = mujoco.MjData(self.model)
         self._object_body_ids = [self.model.body(name).id for name in names]
         self._arm_qpos = np.array([self.model.joint(j).qposadr[0] for j in ARM_JOINTS])
+        self._arm_dofs = np.array([self.model.joint(j).dofadr[0] for j in ARM_JOINTS])
         self._finger_qpos = np.array([self.model.joint(j).qposadr[0] for j in FINGER_JOINTS])
         self._finger_qvel = np.array([self.model.joint(j).dofadr[0] for j in FINGER_JOINTS])
         self._arm_actuators = np.arange(len(ARM_JOINTS))
@@ -315,6 +316,15 @@ class GraspWorld:
             closed=self._closed,
             rgb=rgb,
         )
+
+    def depth_frame(self) -> np.ndarray:
+        """The current wrist depth frame alone (as ``observe`` renders it; the same noise stream).
+
+        Like ``observe``, it is the last frame before a close: the target of a grasp is the object nearest the
+        pinch point in it.
+        """
+        self._observed_xy = self._object_xy()
+        return self.camera.render_depth(self.data, self._depth_rng)
 
     def object_states(self) -> list[ObjectState]:
         """Ground-truth object positions (for the biased collection policy and for tests)."""
@@ -407,6 +417,58 @@ class GraspWorld:
             self._check_contacts()
             if self._late_armed:
                 self._maybe_start_push()
+
+    # ------------------------------------------------------- stepping API
+    # For a robot driven from outside step by step (grasp_sim.sim_robot): the caller sets the actuator targets
+    # and advances physics; the blocking methods above do the same internally.
+    @property
+    def timestep(self) -> float:
+        """Seconds of one physics step."""
+        return float(self.model.opt.timestep)
+
+    def step(self, steps: int = 1) -> None:
+        """Advance physics by ``steps`` steps, with the approach's monitors (late push, contact forces)."""
+        for _ in range(steps):
+            self._step()
+
+    def arm_joint_positions(self) -> np.ndarray:
+        """The six arm joints' positions (rad), in ``ARM_JOINTS`` order."""
+        return self.data.qpos[self._arm_qpos].copy()
+
+    def arm_joint_velocities(self) -> np.ndarray:
+        return self.data.qvel[self._arm_dofs].copy()
+
+    def arm_joint_efforts(self) -> np.ndarray:
+        """Torques (N m) of the arm's position servos."""
+        return self.data.actuator_force[self._arm_actuators].copy()
+
+    def arm_joint_limits(self) -> np.ndarray:
+        """(6, 2) lower and upper position limits (rad) of the arm joints."""
+        return np.array([self.model.joint(name).range for name in ARM_JOINTS], dtype=float)
+
+    def set_arm_targets(self, joints: np.ndarray) -> None:
+        """Position targets of the arm's servos (rad, ``ARM_JOINTS`` order), applied from the next step."""
+        self.data.ctrl[self._arm_actuators] = joints
+
+    def finger_positions(self) -> np.ndarray:
+        """Each finger's travel from closed (m); the opening is their sum."""
+        return self.data.qpos[self._finger_qpos].copy()
+
+    def finger_velocities(self) -> np.ndarray:
+        return self.data.qvel[self._finger_qvel].copy()
+
+    def finger_forces(self) -> np.ndarray:
+        """Force (N) of each finger's drive (negative: closing)."""
+        return self.data.actuator_force[self._finger_actuators].copy()
+
+    def set_finger_targets(self, targets: np.ndarray) -> None:
+        """Position targets of the two fingers (m from closed; ``FINGER_SHUT`` squeezes with the grip force)."""
+        self.data.ctrl[self._finger_actuators] = targets
+
+    def set_finger_force_limit(self, force: float) -> None:
+        """Most force (N) each finger's drive applies (the grip force; the model's own limit at most)."""
+        force = min(float(force), self.gripper.grip_force)
+        self.model.actuator_forcerange[self._finger_actuators] = (-force, force)
 
     def _set_fingers(self, open_: bool) -> None:
         self.data.ctrl[self._finger_actuators] = self.gripper.max_opening / 2 if open_ else FINGER_SHUT
@@ -516,15 +578,7 @@ class GraspWorld:
 
         Returns the opening after closing.
         """
-        # The target: the object nearest the pinch point in the last frame; did it move since?
-        pinch = self.data.site_xpos[self._pinch_id][:2]
-        if self.objects:
-            distances = np.linalg.norm(self._observed_xy - pinch, axis=1)
-            self._target = int(np.argmin(distances))
-            moved = self._object_xy()[self._target] - self._observed_xy[self._target]
-            self._target_moved = float(np.linalg.norm(moved))
-        self._monitor_approach = False
-        self._late_armed = False
+        self.begin_close()
         # Like the 2F-85: the fingers move at the closing speed; a finger that falls 2 mm behind its target is
         # blocked (an object), and from then on both targets are past closed: squeeze with the grip force.
         chunk = 0.01
@@ -540,11 +594,30 @@ class GraspWorld:
             moving = np.abs(self.data.qvel[self._finger_qvel]).max() > 0.002
             still = 0.0 if moving or targets[0] > FINGER_SHUT else still + chunk
         self._set_fingers(open_=False)  # the command stays "closed": a finger set free closes further
+        self.end_close()
+        return self.gripper_opening()
+
+    def begin_close(self) -> None:
+        """The start of a close (``close_gripper``, or a stepped one): the approach ends here.
+
+        Records the target (the object nearest the pinch point in the last frame) and how far it moved since
+        that frame, and stops the approach's monitors (contact forces, the late push).
+        """
+        pinch = self.data.site_xpos[self._pinch_id][:2]
+        if self.objects:
+            distances = np.linalg.norm(self._observed_xy - pinch, axis=1)
+            self._target = int(np.argmin(distances))
+            moved = self._object_xy()[self._target] - self._observed_xy[self._target]
+            self._target_moved = float(np.linalg.norm(moved))
+        self._monitor_approach = False
+        self._late_armed = False
+
+    def end_close(self) -> None:
+        """The end of a close: records what is squeezed between the pads and where the objects are now."""
         self._closed = True
         self._held_after_close = self._squeezed_object()
         self._com_at_close = self._object_com()
         self._zaxis_at_close = self._object_zaxes()
-        return self.gripper_opening()
 
     def raise_gripper(self, height: float) -> GripperPose:
         """Move the pinch point up by ``height`` (kept inside the workspace)."""
