@@ -1,0 +1,165 @@
+"""The Robotiq 2F-85's drive, one physics step at a time (the logic of ``GraspWorld.close_gripper``).
+
+ROS drives the 2F-85 through ros2_robotiq_gripper's GripperActionController on the knuckle joint
+``robotiq_85_left_knuckle_joint``: 0.0 rad open (85 mm between the pads) to 0.8 rad closed, the opening linear in
+the knuckle angle. A command moves the fingers at the gripper's speed towards the goal; a finger that falls
+``block_lag`` behind its moving target is blocked (an object): from then on both targets are past closed, so the
+fingers squeeze with the grip force. A command to close fully squeezes too (the targets run past closed), as the
+world's own close does. The command is done when the fingers have been still for ``still_time`` (or after
+``timeout``); it reached its goal when the opening is within ``goal_tolerance`` of the goal's, else it stalled
+(normal for a grasp: the object keeps the fingers apart).
+
+Numpy only: the caller reads the finger positions and velocities and applies the targets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+KNUCKLE_JOINT = "robotiq_85_left_knuckle_joint"
+KNUCKLE_CLOSED = 0.8  # rad: the 2F-85's knuckle when the pads touch
+
+IDLE, MOVING, SQUEEZING, HOLDING, DONE = "idle", "moving", "squeezing", "holding", "done"
+
+
+def opening_from_knuckle(knuckle: float, max_opening: float) -> float:
+    """Opening between the pads (m) at a knuckle angle (rad), linear: 0.0 -> max_opening, 0.8 -> 0."""
+    return max_opening * (1.0 - knuckle / KNUCKLE_CLOSED)
+
+
+def knuckle_from_opening(opening: float, max_opening: float) -> float:
+    """Knuckle angle (rad) of an opening (m), within [0, 0.8] (fingers shut on nothing overshoot a hair)."""
+    return float(np.clip(KNUCKLE_CLOSED * (1.0 - opening / max_opening), 0.0, KNUCKLE_CLOSED))
+
+
+@dataclass(frozen=True)
+class GripperStatus:
+    """What GripperCommand reports: position (knuckle rad), effort (N), stalled, reached_goal; and done."""
+
+    position: float
+    opening: float  # m between the pads
+    effort: float  # N, the squeeze of one finger
+    stalled: bool  # the command ended short of its goal (an object between the pads)
+    reached_goal: bool
+    done: bool  # the last command has finished (True before any command)
+    goal: float | None  # knuckle rad of the last command
+    command_id: int  # counts commands (0: none yet)
+
+
+class GripperDrive:
+    """Finger position targets for a commanded opening, step by step (symmetric fingers, half the opening each)."""
+
+    def __init__(
+        self,
+        max_opening: float,
+        closing_speed: float,
+        shut_target: float,
+        block_lag: float = 0.002,
+        still_speed: float = 0.002,
+        still_time: float = 0.05,
+        timeout: float = 1.2,
+        goal_tolerance: float = 0.001,
+    ) -> None:
+        self.max_opening = max_opening
+        self.finger_speed = closing_speed / 2  # each finger moves half the opening's speed
+        self.shut_target = shut_target
+        self.block_lag = block_lag
+        self.still_speed = still_speed
+        self.still_time = still_time
+        self.timeout = timeout
+        self.goal_tolerance = goal_tolerance
+        self.command_id = 0  # counts commands over the drive's life (a reset does not restart it)
+        self.reset(np.full(2, max_opening / 2))
+
+    def reset(self, targets: np.ndarray) -> None:
+        """No command; the fingers held at ``targets``."""
+        self.mode = IDLE
+        self._targets = np.asarray(targets, dtype=float).copy()
+        self.goal: float | None = None
+        self._goal_half = float(self._targets.mean())
+        self._end = self._goal_half
+        self._closing = False
+        self._elapsed = 0.0
+        self._still = 0.0
+
+    def command(self, knuckle: float, fingers: np.ndarray) -> bool:
+        """Start moving towards ``knuckle`` (rad, clipped to [0, 0.8]) from the fingers' positions ``fingers``.
+
+        Returns whether this command closes the gripper (a smaller opening than now).
+        """
+        knuckle = float(np.clip(knuckle, 0.0, KNUCKLE_CLOSED))
+        self.goal = knuckle
+        self._goal_half = opening_from_knuckle(knuckle, self.max_opening) / 2
+        fingers = np.asarray(fingers, dtype=float)
+        self._closing = self._goal_half < float(fingers.mean())
+        # Closing fully squeezes what is in the way (the targets run on past closed), as the world's close does.
+        self._end = self.shut_target if self._closing and knuckle >= KNUCKLE_CLOSED else self._goal_half
+        self._targets = fingers.copy()
+        self.mode = MOVING
+        self._elapsed = 0.0
+        self._still = 0.0
+        self.command_id += 1
+        return self._closing
+
+    def cancel(self, fingers: np.ndarray) -> None:
+        """Stop where the fingers are (the command ends, not done by reaching or stalling)."""
+        self._targets = np.asarray(fingers, dtype=float).copy()
+        self.mode = IDLE
+
+    def targets(self, fingers: np.ndarray, dt: float) -> np.ndarray:
+        """The finger targets for the next step of ``dt`` seconds, given the fingers' positions now."""
+        if self.mode == MOVING:
+            step = self.finger_speed * dt
+            if self._closing:
+                if np.any(fingers - self._targets > self.block_lag):  # blocked: squeeze with the grip force
+                    self.mode = SQUEEZING
+                    self._targets = np.full(2, self.shut_target)
+                else:
+                    self._targets = np.maximum(self._targets - step, self._end)
+            elif np.any(self._targets - fingers > self.block_lag):  # blocked while opening: stop there
+                self.mode = HOLDING
+                self._targets = np.asarray(fingers, dtype=float).copy()
+            else:
+                self._targets = np.minimum(self._targets + step, self._end)
+        return self._targets.copy()
+
+    def after_step(self, velocities: np.ndarray, dt: float) -> bool:
+        """Account for one step (finger velocities after it); True when the command has just finished."""
+        if self.mode not in (MOVING, SQUEEZING, HOLDING):
+            return False
+        self._elapsed += dt
+        settled = self.mode != MOVING or bool(np.all(self._targets == self._end))
+        if settled and float(np.abs(velocities).max()) <= self.still_speed:
+            self._still += dt
+        else:
+            self._still = 0.0
+        if self._still >= self.still_time or self._elapsed >= self.timeout:
+            self.mode = DONE
+            return True
+        return False
+
+    @property
+    def closing(self) -> bool:
+        """Whether the last command closes the gripper."""
+        return self._closing
+
+    def status(self, opening: float, effort: float) -> GripperStatus:
+        """The drive's report, given the opening now (m) and the squeeze (N)."""
+        done = self.mode in (IDLE, DONE)
+        reached = False
+        if self.goal is not None and done:
+            # Fingers squeezed shut on nothing overshoot closed a hair (negative opening): that is closed.
+            goal_opening = opening_from_knuckle(self.goal, self.max_opening)
+            reached = abs(max(opening, 0.0) - goal_opening) <= self.goal_tolerance
+        return GripperStatus(
+            position=knuckle_from_opening(opening, self.max_opening),
+            opening=float(opening),
+            effort=float(effort),
+            stalled=self.mode == DONE and not reached,
+            reached_goal=reached,
+            done=done,
+            goal=self.goal,
+            command_id=self.command_id,
+        )
