@@ -17,9 +17,9 @@ from pathlib import Path
 from mcap.exceptions import McapError
 from mcap.records import Channel, Message
 from mcap.stream_reader import StreamReader
-from rosbags.rosbag2 import StoragePlugin, Writer
 
 from grasp_datacollect.bag_reader import MalformedBagError, read_episodes
+from grasp_datacollect.bag_storage import add_episode_connections, new_episode_writer
 from grasp_datacollect.bag_types import TOPIC_EPISODE_OUTCOME, TOPIC_TYPES, grasp_typestore
 
 
@@ -88,11 +88,8 @@ def repair_bag(path: Path) -> RepairReport:
     staging_root.mkdir()
     staging = staging_root / path.name
     typestore = grasp_typestore()
-    writer = Writer(staging, version=9, storage_plugin=StoragePlugin.MCAP)
-    with writer:
-        connections = {
-            topic: writer.add_connection(topic, msgtype, typestore=typestore) for topic, msgtype in TOPIC_TYPES.items()
-        }
+    with new_episode_writer(staging) as writer:
+        connections = add_episode_connections(writer, typestore)
         for topic, log_time, data in kept:
             writer.write(connections[topic], log_time, data)
     episodes = sum(1 for episode in read_episodes(staging) if episode.outcome is not None)  # proves it reads back

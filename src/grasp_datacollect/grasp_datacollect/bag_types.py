@@ -12,6 +12,7 @@ import functools
 import os
 from pathlib import Path
 
+from rosbags.interfaces import Qos, QosDurability, QosHistory, QosLiveliness, QosReliability, QosTime
 from rosbags.typesys import Stores, get_types_from_msg, get_typestore
 from rosbags.typesys.store import Typestore
 
@@ -37,6 +38,29 @@ TOPIC_TYPES: dict[str, str] = {
     TOPIC_GRIPPER_STATE: MSGTYPE_GRIPPER_STATE,
     TOPIC_MOTION_COMMAND: MSGTYPE_MOTION_COMMAND,
     TOPIC_EPISODE_OUTCOME: MSGTYPE_EPISODE_OUTCOME,
+}
+
+
+def _qos(depth: int, reliability: QosReliability, durability: QosDurability) -> Qos:
+    """A KEEP_LAST profile with rclpy's defaults for the rest (infinite as ``ros2 bag record`` writes it)."""
+    infinite = QosTime(9_223_372_036, 854_775_807)
+    return Qos(
+        QosHistory.KEEP_LAST, depth, reliability, durability, infinite, infinite, QosLiveliness.AUTOMATIC,
+        infinite, False,
+    )
+
+
+# The QoS each topic's live publisher offers (docs: the graph's contract), stored in bags as their offered QoS:
+# frames as sensor data, steps reliable, the episode topics reliable and latched for late joiners.
+QOS_SENSOR_DATA = _qos(5, QosReliability.BEST_EFFORT, QosDurability.VOLATILE)
+QOS_RELIABLE = _qos(10, QosReliability.RELIABLE, QosDurability.VOLATILE)
+QOS_EPISODE = _qos(100, QosReliability.RELIABLE, QosDurability.TRANSIENT_LOCAL)
+TOPIC_QOS: dict[str, Qos] = {
+    TOPIC_EPISODE_START: QOS_EPISODE,
+    TOPIC_DEPTH_IMAGE: QOS_SENSOR_DATA,
+    TOPIC_GRIPPER_STATE: QOS_RELIABLE,
+    TOPIC_MOTION_COMMAND: QOS_RELIABLE,
+    TOPIC_EPISODE_OUTCOME: QOS_EPISODE,
 }
 
 BASE_FRAME = "base_link"

@@ -14,7 +14,8 @@ The bag is always finalised on leaving the ``with`` block, also when the block r
 recorded so far stay readable; an episode left open has no outcome in the bag. With ``durable=True`` (the
 default) every finished episode is pushed to disk at once (its MCAP chunk closed, the file flushed and
 fsynced), so a process that is killed (SIGKILL, power loss) leaves a file without a footer that
-``grasp_datacollect.bag_repair`` turns back into a bag holding every finished episode.
+``grasp_datacollect.bag_repair`` turns back into a bag holding every finished episode. Topics carry the live
+publishers' QoS and rosidl's type hashes (``bag_storage``): ``ros2 bag info`` and ``ros2 bag play`` take the bag.
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ from typing import Any
 import numpy as np
 from grasp_servo.pose import GripperPose
 from rosbags.interfaces import Connection
-from rosbags.rosbag2 import CompressionFormat, CompressionMode, StoragePlugin, Writer, WriterError
+from rosbags.rosbag2 import WriterError
 
 from grasp_datacollect import bag_convert
+from grasp_datacollect.bag_storage import add_episode_connections, new_episode_writer
 from grasp_datacollect.bag_types import (
     TOPIC_DEPTH_IMAGE,
     TOPIC_EPISODE_OUTCOME,
@@ -110,18 +112,13 @@ class EpisodeBagWriter:
         self._path = path
         self._durable = durable
         self._typestore = grasp_typestore()
-        self._writer = Writer(path, version=9, storage_plugin=StoragePlugin.MCAP)
-        if compression is not None:
-            self._writer.set_compression(CompressionMode.STORAGE, CompressionFormat[compression.upper()])
+        self._writer = new_episode_writer(path, compression)
         try:
             self._writer.open()
         except WriterError as exc:  # created by someone else since the check above
             raise FileExistsError(f"{path} already exists; refusing to overwrite recorded data") from exc
         try:
-            self._connections: dict[str, Connection] = {
-                topic: self._writer.add_connection(topic, msgtype, typestore=self._typestore)
-                for topic, msgtype in TOPIC_TYPES.items()
-            }
+            self._connections: dict[str, Connection] = add_episode_connections(self._writer, self._typestore)
         except BaseException:
             self._writer.abort()
             raise
