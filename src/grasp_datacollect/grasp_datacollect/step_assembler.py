@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from grasp_servo.ros.conversions import GripperSample
+from grasp_servo.ros.conversions import GripperSample, stamp_ns
 from grasp_servo.stamp_buffer import StampBuffer
 
-from grasp_datacollect.bag_convert import depth_from_image
+from grasp_datacollect.bag_convert import command_and_motion, depth_from_image
 from grasp_datacollect.episode import Command, EpisodeInfo, EpisodeOutcome, StepRecord
 
 NS_PER_MS = 1_000_000
@@ -35,6 +35,20 @@ class CommandSample:
     motion: np.ndarray  # (4,) dx, dy, dz, dyaw
     predicted_success: float = float("nan")
     close_score: float = float("nan")
+
+
+def command_sample(msg: Any) -> CommandSample:
+    """CommandSample of a grasp_interfaces/MotionCommand; ValueError for an unknown command value."""
+    kind, motion = command_and_motion(msg)
+    return CommandSample(
+        stamp_ns=stamp_ns(msg.header.stamp),
+        episode_id=int(msg.episode_id),
+        step=int(msg.step),
+        command=kind,
+        motion=motion,
+        predicted_success=float(msg.predicted_success),
+        close_score=float(msg.close_score),
+    )
 
 
 @dataclass
@@ -90,8 +104,18 @@ class StepAssembler:
         return self._info.episode_id if self._info is not None else None
 
     @property
+    def open_info(self) -> EpisodeInfo | None:
+        """The EpisodeInfo of the open episode, if any."""
+        return self._info
+
+    @property
     def pending_commands(self) -> int:
         return len(self._pending)
+
+    @property
+    def assembled_steps(self) -> int:
+        """Steps of the open episode built so far."""
+        return len(self._steps)
 
     def add_frame(self, stamp_ns: int, image: Any) -> None:
         """A depth Image (kept raw; decoded only when a command uses it)."""
@@ -106,8 +130,8 @@ class StepAssembler:
         self._resolve(final=False)
 
     def start_episode(self, info: EpisodeInfo) -> None:
-        """Open a new episode; one still open (never given an outcome) is dropped with a warning."""
-        if self._info is not None:
+        """Open a new episode; one still open (never given an outcome) is dropped, with a warning if it had steps."""
+        if self._info is not None and (self._steps or self._pending):
             self._warn(
                 f"episode {self._info.episode_id} got no outcome before episode {info.episode_id} started; "
                 f"its {len(self._steps) + len(self._pending)} steps are not recorded"

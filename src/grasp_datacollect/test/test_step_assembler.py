@@ -125,14 +125,19 @@ def test_new_start_drops_an_unfinished_episode_and_flush_returns_the_open_one() 
     warnings = Warnings()
     assembler = StepAssembler(warn=warnings)
     assembler.start_episode(info(1))
-    assembler.start_episode(info(2, T0 + 1_000 * MS))
-    assert "episode 1 got no outcome" in warnings[0]
+    assembler.start_episode(info(2, T0 + 500 * MS))
+    assert warnings == []  # nothing of episode 1 was lost: no warning
+    t0 = T0 + 600 * MS
+    assembler.add_frame(t0, image(t0))
+    assembler.add_command(command(t0, 0, episode_id=2))
+    assembler.start_episode(info(3, T0 + 1_000 * MS))
+    assert "episode 2 got no outcome" in warnings[0] and "1 steps are not recorded" in warnings[0]
     t1 = T0 + 1_100 * MS
     assembler.add_frame(t1, image(t1))
-    assembler.add_command(command(t1, 0, episode_id=2))
+    assembler.add_command(command(t1, 0, episode_id=3))
     assembler.add_state(t1 - 3 * MS, pose(0.4))  # no later state will come: flush decides
     flushed = assembler.flush()
-    assert flushed is not None and flushed.outcome is None and flushed.info.episode_id == 2
+    assert flushed is not None and flushed.outcome is None and flushed.info.episode_id == 3
     assert len(flushed.steps) == 1 and assembler.flush() is None
 
 
