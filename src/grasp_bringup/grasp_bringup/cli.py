@@ -7,6 +7,7 @@ grasp evaluate --model M        success rate, steps, latency, open-loop baseline
 grasp pipeline --rounds 3       reproduce the shipped model: collect -> train -> collect -> train ...
 grasp bag-info DIR              what a bag holds
 grasp bag-repair DIR            recover the finished episodes of bags cut short by a kill
+grasp bag-from-record IN OUT    episode bag from a `ros2 bag record` of the live topics (as the collector node)
 grasp benchmark --model M       servo-step latency (perception + CEM) on one core
 grasp soak --episodes 1000      collection with memory and open files sampled: flat or not
 """
@@ -249,6 +250,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     repair.add_argument("paths", type=Path, nargs="+", help="unfinished bag folders, or folders holding them")
 
+    from grasp_datacollect import record_convert_cli as record_convert
+
+    record_convert.add_arguments(sub.add_parser("bag-from-record", help=record_convert.HELP))
+
     bench = sub.add_parser("benchmark", help="servo-step latency on one CPU core (perception + CEM)")
     bench.add_argument("--model", default=str(DEFAULT_MODEL))
     bench.add_argument("--steps", type=positive_int, default=300, help="servo steps to time (default 300)")
@@ -371,6 +376,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(json.dumps(summaries, indent=2, default=str) if args.json else reports.bag_info_text(summaries))
     elif args.command == "bag-repair":
         print(reports.repair_text(commands.repair_bags(args.paths)))
+    elif args.command == "bag-from-record":
+        from grasp_datacollect import record_convert_cli as record_convert
+
+        print(record_convert.run(args))
     elif args.command == "benchmark":
         from grasp_bringup.latency_benchmark import benchmark_servo_step
 
