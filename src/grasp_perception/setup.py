@@ -15,6 +15,12 @@ setup(
     # Under ROS, OpenCV comes from python3-opencv; pip installs (the embedded path) take the headless wheel.
     install_requires=["numpy", "onnxruntime>=1.17", "onnx>=1.15", "opencv-python-headless>=4.8"],
     extras_require={"train": ["torch==2.13.0", "onnxscript", "tqdm"]},
+    entry_points={
+        "console_scripts": [
+            "perception_node = grasp_perception.ros.perception_node:main",
+            "perception_benchmark = grasp_perception.benchmark:main",
+        ],
+    },
     zip_safe=True,
     maintainer="grasp stack maintainers",
     maintainer_email="maintainers@grasp-stack.dev",
