@@ -308,7 +308,11 @@ class HeadScorer:
         motion_array = as_motion_array(motions)
         if motion_array.shape[0] == 0:
             return np.zeros(0, dtype=np.float32)
-        image = features if getattr(features, "shape", None) == (1, *self.feature_shape) else self.preprocess(features)
+        ready = (
+            isinstance(features, np.ndarray) and features.dtype == np.float32
+            and features.shape == (1, *self.feature_shape) and features.flags.c_contiguous
+        )
+        image = features if ready else self.preprocess(features)
         actions = encode_motions(motion_array, self.contract.translation_scale)
         (success,) = self._session.run([OUTPUT_NAME], {self._features: image, ACTIONS_INPUT: actions})
         return success
