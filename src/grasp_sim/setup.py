@@ -18,6 +18,7 @@ setup(
         'coacd>=1.0',
     ],
     zip_safe=True,
+    entry_points={"console_scripts": ["sim_robot_node = grasp_sim.ros.sim_robot_node:main"]},
     maintainer="grasp stack maintainers",
     maintainer_email="maintainers@grasp-stack.dev",
     description="The embedded MuJoCo grasping world: UR5-class arm, parallel-jaw gripper, wrist depth camera, objects.",
