@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,3 +81,42 @@ def test_collector_refuses_an_existing_bag(ros: None, tmp_path: Path) -> None:
     (tmp_path / "bag").mkdir()
     with pytest.raises(FileExistsError):
         CollectorNode(parameter_overrides=[Parameter("bag_path", value=str(tmp_path / "bag"))])
+
+
+def test_a_late_collector_gets_the_current_episodes_start_over_dds(ros: None, tmp_path: Path) -> None:
+    """The servo publishes the episode topics latched (TRANSIENT_LOCAL): a collector started afterwards still
+    receives the open episode's start, and the ended one's start and outcome change nothing."""
+    from grasp_datacollect.ros.collector_node import CollectorNode
+    from rclpy.executors import SingleThreadedExecutor
+    from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+
+    latched = QoSProfile(
+        depth=100, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL
+    )
+    servo = rclpy.create_node("servo_stand_in")
+    starts = servo.create_publisher(EpisodeStart, "/grasp/episode_start", latched)
+    outcomes = servo.create_publisher(EpisodeOutcome, "/grasp/episode_outcome", latched)
+    for episode_id, stamp in ((1, T0), (2, T0 + 2_000 * MS)):
+        starts.publish(conv.fill_episode_start(EpisodeStart(), stamp, "base_link", episode_id=episode_id, seed=0,
+                                               policy="cem", robot="ur5", object_set="real", model=""))
+    outcomes.publish(conv.fill_episode_outcome(
+        EpisodeOutcome(), T0 + 1_000 * MS, "base_link", episode_id=1, final_pose=GripperPose(0.5, 0, 0.02, 0),
+        success=True, label_method="service", label_detail="", termination="servo_close", steps=2,
+    ))
+    node = CollectorNode(parameter_overrides=[Parameter("bag_path", value=str(tmp_path / "bag"))])
+    executor = SingleThreadedExecutor()
+    executor.add_node(servo)
+    executor.add_node(node)
+    try:
+        end = time.monotonic() + 10.0
+        while node.core.assembler.open_episode != 2 and time.monotonic() < end:
+            executor.spin_once(timeout_sec=0.05)
+        for _ in range(10):  # anything else latched arrives too
+            executor.spin_once(timeout_sec=0.05)
+        assert node.core.assembler.open_episode == 2
+    finally:
+        executor.shutdown()
+        node.close()
+        node.destroy_node()
+        servo.destroy_node()
+    assert list(read_episodes(tmp_path / "bag")) == []  # episode 1 ended before: nothing of it recorded
