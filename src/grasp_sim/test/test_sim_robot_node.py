@@ -199,3 +199,41 @@ def test_a_bad_parameter_is_one_clear_error(ros: None) -> None:
         SimRobotNode(parameter_overrides=[Parameter("camera_noise", value="kinect")])
     with pytest.raises(ParameterError, match="object_set 'no_such_set'"):
         SimRobotNode(parameter_overrides=[Parameter("object_set", value="no_such_set")])
+
+
+def test_a_newer_goal_preempts_a_cancel_holds_and_a_reset_aborts(graph: tuple[SimRobotNode, Client]) -> None:
+    _, client = graph
+    wait_for(lambda: client.joints, 5.0, "joint states")
+    start = client.arm_joints()
+    far = [float(v) for v in start + np.array([0.4, 0.0, 0.0, 0.0, 0.0, 0.4])]
+    assert client.trajectory.wait_for_server(timeout_sec=10.0)
+
+    def send(goal: FollowJointTrajectory.Goal) -> Any:
+        sent = client.trajectory.send_goal_async(goal)
+        handle = wait_for(sent.done, 10.0, "acceptance") and sent.result()
+        assert handle.accepted
+        return handle
+
+    def outcome(handle: Any) -> Any:
+        result = handle.get_result_async()
+        return wait_for(result.done, 15.0, "a result") and result.result()
+
+    first = send(trajectory_goal(list(ARM_JOINTS), far, 3.0))
+    time.sleep(0.2)
+    second = send(trajectory_goal(list(ARM_JOINTS), far, 3.0))
+    preempted = outcome(first)
+    assert preempted.status == 6 and "new incoming action" in preempted.result.error_string  # ABORTED
+    time.sleep(0.3)
+    cancel = second.cancel_goal_async()
+    wait_for(cancel.done, 5.0, "the cancel")
+    assert outcome(second).status == 5  # CANCELED
+    time.sleep(0.3)
+    held = client.arm_joints()
+    time.sleep(0.3)
+    assert np.abs(client.arm_joints() - held).max() < 0.005 and np.abs(held - start).max() > 0.02
+
+    running = send(trajectory_goal(list(ARM_JOINTS), [float(v) for v in start], 3.0))
+    time.sleep(0.2)
+    assert client.call(client.reset, ResetEpisode.Request(seed=3)).success
+    aborted = outcome(running)
+    assert aborted.status == 6 and "reset" in aborted.result.error_string
