@@ -17,6 +17,7 @@ Import-safe without ROS: rclpy and the message packages are imported when the no
 from __future__ import annotations
 
 import array
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -264,6 +265,9 @@ class SimRobotNode(Node):  # type: ignore[misc,valid-type]
                 return result
         last_feedback = 0.0
         while True:
+            if self._stop.is_set():
+                result.error_code, result.error_string = INVALID_GOAL, "the simulated robot is shutting down"
+                return self._abort_quietly(goal_handle, result)
             with self.locked() as robot:
                 state = robot.trajectory_state()
                 if goal_handle.is_cancel_requested and state.goal_id == goal_id:
@@ -317,6 +321,8 @@ class SimRobotNode(Node):  # type: ignore[misc,valid-type]
             episode = robot.episode
         last_feedback = 0.0
         while True:
+            if self._stop.is_set():
+                return self._abort_quietly(goal_handle, result)
             with self.locked() as robot:
                 if goal_handle.is_cancel_requested and robot.gripper_state().command_id == command_id:
                     robot.cancel_gripper()
@@ -342,6 +348,13 @@ class SimRobotNode(Node):  # type: ignore[misc,valid-type]
                 feedback.stalled, feedback.reached_goal = status.stalled, status.reached_goal
                 goal_handle.publish_feedback(feedback)
             time.sleep(POLL_S)
+
+    @staticmethod
+    def _abort_quietly(goal_handle: Any, result: Any) -> Any:
+        """Abort a goal while the node shuts down (the context may already be gone)."""
+        with contextlib.suppress(Exception):  # nothing to tell anyone any more
+            goal_handle.abort()
+        return result
 
     # ------------------------------------------------------------- services
     def on_reset_episode(self, request: Any, response: Any) -> Any:
