@@ -401,7 +401,7 @@ class ServoNode(Node):  # type: ignore[misc,valid-type]
             self.get_logger().error(f"episode {episode_id} aborted: {attempt.aborted}")
             return self._result(Grasp.Result(), episode_id, aborted=attempt.aborted, termination="aborted")
         goal_handle.succeed()
-        return self._result(Grasp.Result(), episode_id, **attempt.result)
+        return self._result(Grasp.Result(), **attempt.result)
 
     def _fill_feedback(self, feedback: Any, attempt: Attempt) -> None:
         feedback.step = int(attempt.step)
