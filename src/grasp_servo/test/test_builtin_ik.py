@@ -53,3 +53,12 @@ def test_bad_joint_positions_are_refused(planner: BuiltinArmPlanner) -> None:
 def test_joints_by_name_picks_and_orders() -> None:
     assert joints_by_name(["b", "a", "c"], [2.0, 1.0, 3.0], ["a", "c"]).tolist() == [1.0, 3.0]
     assert joints_by_name(["a"], [1.0], ["a", "missing"]) is None
+
+
+def test_no_joint_moves_faster_than_the_limit(planner: BuiltinArmPlanner) -> None:
+    slow = BuiltinArmPlanner(get_profile("ur5").home_joints, max_joint_speed=0.2)
+    joints = start_joints(planner)
+    plan = slow.plan(joints, GripperPose(0.45, -0.05, 0.2, 1.2))
+    steps = np.diff(np.vstack([joints, plan.positions]), axis=0)
+    durations = np.diff(np.concatenate([[0.0], plan.times_s]))
+    assert np.all(np.max(np.abs(steps), axis=1) / durations <= 0.2 + 1e-9)

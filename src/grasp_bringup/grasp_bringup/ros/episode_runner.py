@@ -28,7 +28,7 @@ from grasp_servo.ros.parameters import (
     declare_parameters,
 )
 from grasp_servo.ros.rclpy_guard import Node, require_rclpy, run_node
-from grasp_servo.ros.topics import TOPIC_DEPTH_IMAGE, TOPIC_GOAL_POSE
+from grasp_servo.ros.topics import TOPIC_DEPTH_IMAGE, TOPIC_ENCODED_FRAME, TOPIC_GOAL_POSE
 
 from grasp_bringup.graph_summary import GraphEpisode, graph_summary, summary_line, write_summary
 
@@ -74,6 +74,7 @@ class EpisodeRunner(Node):  # type: ignore[misc,valid-type]
         from sensor_msgs.msg import Image
 
         from grasp_interfaces.action import Grasp
+        from grasp_interfaces.msg import EncodedFrame
         from grasp_interfaces.srv import CheckGrasp, ResetEpisode
 
         self.values = check_parameters(RUNNER_SPECS, declare_parameters(self, RUNNER_SPECS))
@@ -88,6 +89,10 @@ class EpisodeRunner(Node):  # type: ignore[misc,valid-type]
         self._latency_lock = threading.Lock()
         self.create_subscription(Image, TOPIC_DEPTH_IMAGE, self.on_frame, qos_profile_sensor_data, callback_group=group)
         self.create_subscription(PoseStamped, TOPIC_GOAL_POSE, self.on_goal, 10, callback_group=group)
+        self._encoded = threading.Condition()
+        self._encoded_count = 0
+        self.create_subscription(EncodedFrame, TOPIC_ENCODED_FRAME, self.on_encoded, qos_profile_sensor_data,
+                                 callback_group=group)
         self.exit_code = 0
         self.finished = threading.Event()
         self._thread = threading.Thread(target=self._run, name="episodes", daemon=True)
@@ -106,6 +111,18 @@ class EpisodeRunner(Node):  # type: ignore[misc,valid-type]
             sent = self._frames.pop(conv.stamp_ns(msg.header.stamp), None)
             if sent is not None:
                 self._latencies.append((arrived - sent) * 1000)
+
+    def on_encoded(self, msg: Any) -> None:
+        del msg
+        with self._encoded:
+            self._encoded_count += 1
+            self._encoded.notify_all()
+
+    def wait_for_encoded_frames(self, count: int, timeout_s: float) -> bool:
+        """True once ``count`` more encoded frames arrived (perception is up and sees the scene)."""
+        with self._encoded:
+            target = self._encoded_count + count
+            return self._encoded.wait_for(lambda: self._encoded_count >= target, timeout_s)
 
     def _take_latencies(self) -> list[float]:
         with self._latency_lock:
@@ -178,6 +195,8 @@ class EpisodeRunner(Node):  # type: ignore[misc,valid-type]
                 return GraphEpisode(seed, [], aborted=f"reset_episode failed: {why}")
             names = list(reply.object_names)
         time.sleep(float(v["settle_s"]))
+        if not self.wait_for_encoded_frames(2, float(v["server_timeout_s"])):
+            return GraphEpisode(seed, names, aborted="no encoded frames from grasp_perception after the reset")
         self._take_latencies()
         episode = GraphEpisode(seed, names)
         began = time.monotonic()

@@ -38,9 +38,16 @@ class JointPlan:
 class BuiltinArmPlanner:
     """Plans pinch-point goals for the UR5 with mink IK (lazy: MuJoCo and mink load on first use)."""
 
-    def __init__(self, home_joints: Sequence[float], linear_speed: float = 0.3, angular_speed: float = 2.0):
-        if linear_speed <= 0 or angular_speed <= 0:
-            raise ValueError("linear_speed and angular_speed must be > 0")
+    def __init__(
+        self,
+        home_joints: Sequence[float],
+        linear_speed: float = 0.3,
+        angular_speed: float = 2.0,
+        max_joint_speed: float = 1.5,
+    ):
+        if min(linear_speed, angular_speed, max_joint_speed) <= 0:
+            raise ValueError("linear_speed, angular_speed and max_joint_speed must be > 0")
+        self.max_joint_speed = float(max_joint_speed)
         self.home_joints = np.asarray(home_joints, dtype=float)
         self.linear_speed = float(linear_speed)
         self.angular_speed = float(angular_speed)
@@ -80,15 +87,18 @@ class BuiltinArmPlanner:
         duration = max(distance / self.linear_speed, abs(delta[3]) / self.angular_speed)
         segment = max(duration / n_waypoints, MIN_SEGMENT_S)
         positions, times = [], []
-        current = joints
+        current, elapsed = joints, 0.0
         for i in range(1, n_waypoints + 1):
             waypoint = apply_motion(start, delta * (i / n_waypoints))
             try:
-                current = ik.solve(waypoint, current)
+                solved = ik.solve(waypoint, current)
             except IKFailedError as error:
                 raise PlanningError(f"waypoint {i} of {n_waypoints}: {error}") from None
+            # No joint faster than max_joint_speed: a segment where the IK swings a wrist takes longer.
+            elapsed += max(segment, float(np.max(np.abs(solved - current))) / self.max_joint_speed)
+            current = solved
             positions.append(current)
-            times.append(segment * i)
+            times.append(elapsed)
         return JointPlan(self._names, np.array(positions), np.array(times))
 
 

@@ -24,13 +24,14 @@ Import-safe without ROS: rclpy, tf2_ros, moveit_py and the messages are imported
 from __future__ import annotations
 
 import threading
+import time
 from types import SimpleNamespace
 from typing import Any
 
 from grasp_servo.ros import conversions as conv
 from grasp_servo.ros.builtin_ik import BuiltinArmPlanner, PlanningError, joints_by_name
 from grasp_servo.ros.motion_logic import CloseSequencer, goal_refusal, opening_from_position
-from grasp_servo.ros.moveit_calls import plan_and_execute
+from grasp_servo.ros.moveit_calls import plan_and_execute, stop_execution
 from grasp_servo.ros.parameters import (
     MOTION_RULES,
     ParameterError,
@@ -77,12 +78,18 @@ def create_moveit(values: dict[str, Any]) -> Any:
     return MoveItPy(node_name=name, config_dict=config)
 
 
-def wait_future(future: Any, timeout_s: float) -> Any:
-    """The result of an rclpy future completed by another executor thread, or None after ``timeout_s``."""
+def wait_future(future: Any, timeout_s: float, stop: threading.Event | None = None) -> Any:
+    """The result of an rclpy future completed by another executor thread; None after ``timeout_s``, or as
+    soon as ``stop`` is set or ROS shuts down (a node closing must not wait for an arm that will not answer).
+    """
+    import rclpy
+
     done = threading.Event()
     future.add_done_callback(lambda _: done.set())
-    if not done.wait(timeout_s):
-        return None
+    deadline = time.monotonic() + timeout_s
+    while not done.wait(min(0.1, max(0.0, deadline - time.monotonic()))):
+        if time.monotonic() >= deadline or (stop is not None and stop.is_set()) or not rclpy.ok():
+            return None
     return future.result()
 
 
@@ -128,15 +135,21 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
         self._last_state_stamp: int | None = None
         self._arm_joints: Any = None
         self._joint_lock = threading.Lock()
+        self.closing = threading.Event()  # set when the node shuts down: waits for the arm end at once
 
         self.moveit = None
         self.planner: BuiltinArmPlanner | None = None
         if self.backend == "moveit":
             self.moveit = moveit if moveit is not None else create_moveit(values)
             self.arm = self.moveit.get_planning_component(self.planning_group)
+            from grasp_servo.ros.moveit_scene import add_table
+
+            ok, what = add_table(self.moveit, self.workspace, self.base_frame)
+            (self.get_logger().info if ok else self.get_logger().warning)(f"planning scene: {what}")
         else:
             self.planner = BuiltinArmPlanner(
-                self.profile.home_joints, float(values["linear_speed"]), float(values["angular_speed"])
+                self.profile.home_joints, float(values["linear_speed"]), float(values["angular_speed"]),
+                float(values["max_joint_speed"]),
             )
             self._arm_names = self.planner.joint_names  # loads the IK model now, not on the first goal
 
@@ -244,10 +257,10 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
             point.positions = [float(v) for v in positions]
             conv.fill_stamp(point.time_from_start, round(float(seconds) * 1e9))
             request.trajectory.points.append(point)
-        handle = wait_future(self.trajectory.send_goal_async(request), timeout)
+        handle = wait_future(self.trajectory.send_goal_async(request), timeout, self.closing)
         if handle is None or not handle.accepted:
             return False, "trajectory goal was not accepted"
-        result = wait_future(handle.get_result_async(), float(plan.times_s[-1]) + timeout)
+        result = wait_future(handle.get_result_async(), float(plan.times_s[-1]) + timeout, self.closing)
         if result is None:
             handle.cancel_goal_async()
             return False, "trajectory did not finish in time (canceled)"
@@ -289,11 +302,11 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
         goal.command.max_effort = float(self.values["gripper_max_effort"])
         if not close:
             self._closed = False
-        handle = wait_future(self.gripper.send_goal_async(goal), timeout)
+        handle = wait_future(self.gripper.send_goal_async(goal), timeout, self.closing)
         if handle is None or not handle.accepted:
             self.get_logger().error(f"gripper {what} goal was not accepted")
             return False
-        result = wait_future(handle.get_result_async(), timeout)
+        result = wait_future(handle.get_result_async(), timeout, self.closing)
         position = goal.command.position
         if result is None:
             self.get_logger().warning(f"gripper {what} did not finish within {timeout:.1f} s")
@@ -332,6 +345,9 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
         )
 
     def shutdown_moveit(self) -> None:
+        self.closing.set()
+        if self.moveit is not None:
+            stop_execution(self.moveit)  # Ctrl-C stops the arm
         shutdown = getattr(self.moveit, "shutdown", None)
         if callable(shutdown):
             shutdown()

@@ -473,6 +473,8 @@ def motion_specs(profile: RobotProfile) -> list[ParamSpec]:
                   low=0.0, high=2.0, low_open=True),
         ParamSpec("angular_speed", 2.0, "rad/s of yaw on moves (ik_backend builtin)", low=0.0, high=10.0,
                   low_open=True),
+        ParamSpec("max_joint_speed", 1.5, "rad/s no joint exceeds on planned moves (ik_backend builtin; UR5 "
+                  "limit 3.15)", low=0.0, high=10.0, low_open=True),
         seconds("trajectory_timeout_s", 10.0, "seconds a trajectory may take beyond its planned duration", 0.1, 600.0),
         ParamSpec("gripper_action", "/robotiq_gripper_controller/gripper_cmd",
                   "control_msgs/action/GripperCommand of the gripper (ros2_robotiq_gripper's controller)",

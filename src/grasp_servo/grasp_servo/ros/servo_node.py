@@ -372,9 +372,17 @@ class ServoNode(Node):  # type: ignore[misc,valid-type]
             self._apply_limits(int(request.step_budget), float(request.max_step_translation))
             episode_id = self._begin_episode(int(request.seed) or self._seed)
             attempt = self._attempt = Attempt(episode_id)
+        import rclpy
+
         feedback = Grasp.Feedback()
         reported = (-1, "")
         while not attempt.done.wait(0.02):
+            if not rclpy.ok():  # shutting down: end the attempt, do not hold the executor's thread
+                with self._lock:
+                    self.session.stop()
+                    self._post = None
+                    self._end_attempt(aborted="the servo node is shutting down")
+                break
             if goal_handle.is_cancel_requested:
                 with self._lock:
                     self.session.stop()
@@ -396,6 +404,8 @@ class ServoNode(Node):  # type: ignore[misc,valid-type]
                 goal_handle.publish_feedback(feedback)
         with self._lock:
             self._restore_limits()
+        if not rclpy.ok():  # the action server is gone with the context: nothing to report to
+            return self._result(Grasp.Result(), episode_id, aborted=attempt.aborted, termination="aborted")
         if attempt.result is None:
             goal_handle.abort()
             self.get_logger().error(f"episode {episode_id} aborted: {attempt.aborted}")
