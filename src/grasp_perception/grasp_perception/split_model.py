@@ -251,7 +251,11 @@ class FrameEncoder:
             raise ValueError(f"depth must have shape (H, W), got {depth.shape}")
         frame = self.model_frame(depth, source)
         quality = self.assess(frame)
-        if quality.degenerate:
+        # A frame of the model's own camera with depth in range is scored as the embedded loop scores it, even
+        # when it is one flat value (the gripper pressed onto a surface: the model should say "raise");
+        # reprojected frames and frames with nothing in range are refused.
+        own_camera_in_range = frame is depth and quality.in_range > 0
+        if quality.degenerate and not own_camera_in_range:
             where = "after reprojection into the model's camera" if frame is not depth else "frame"
             raise DegenerateFrameError(f"{where}: {quality.reason}")
         features = self._run(self.model.checked.preprocess(frame))
