@@ -19,6 +19,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from grasp_servo.ros import conversions as conv
+from grasp_servo.ros.action_client import locked_action_client
 from grasp_servo.ros.parameters import (
     LABEL,
     ROS_NAME,
@@ -68,7 +69,6 @@ class EpisodeRunner(Node):  # type: ignore[misc,valid-type]
         require_rclpy()
         super().__init__(NODE_NAME, **node_kwargs)
         from geometry_msgs.msg import PoseStamped
-        from rclpy.action import ActionClient
         from rclpy.callback_groups import ReentrantCallbackGroup
         from rclpy.qos import qos_profile_sensor_data
         from sensor_msgs.msg import Image
@@ -80,7 +80,7 @@ class EpisodeRunner(Node):  # type: ignore[misc,valid-type]
         self.values = check_parameters(RUNNER_SPECS, declare_parameters(self, RUNNER_SPECS))
         self._msg = SimpleNamespace(Grasp=Grasp, CheckGrasp=CheckGrasp, ResetEpisode=ResetEpisode)
         group = ReentrantCallbackGroup()
-        self.grasp = ActionClient(self, Grasp, str(self.values["grasp_action"]), callback_group=group)
+        self.grasp = locked_action_client(self, Grasp, str(self.values["grasp_action"]), callback_group=group)
         namespace = str(self.values["sim_namespace"]).rstrip("/")
         self.reset_client = self.create_client(ResetEpisode, f"{namespace}/reset_episode", callback_group=group)
         self.check_client = self.create_client(CheckGrasp, f"{namespace}/check_grasp", callback_group=group)

@@ -29,6 +29,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from grasp_servo.ros import conversions as conv
+from grasp_servo.ros.action_client import locked_action_client
 from grasp_servo.ros.builtin_ik import BuiltinArmPlanner, PlanningError, joints_by_name
 from grasp_servo.ros.motion_logic import CloseSequencer, goal_refusal, opening_from_position
 from grasp_servo.ros.moveit_calls import plan_and_execute, stop_execution
@@ -101,7 +102,6 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
         super().__init__(NODE_NAME, **node_kwargs)
         from control_msgs.action import FollowJointTrajectory, GripperCommand
         from geometry_msgs.msg import PoseStamped
-        from rclpy.action import ActionClient
         from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
         from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
         from sensor_msgs.msg import JointState
@@ -161,8 +161,8 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
         clients = ReentrantCallbackGroup()
         self.tf_buffer = Buffer()
         self.tf_listener = TransformListener(self.tf_buffer, self)
-        self.gripper = ActionClient(self, GripperCommand, str(values["gripper_action"]), callback_group=clients)
-        self.trajectory = ActionClient(
+        self.gripper = locked_action_client(self, GripperCommand, str(values["gripper_action"]), callback_group=clients)
+        self.trajectory = locked_action_client(
             self, FollowJointTrajectory, str(values["trajectory_action"]), callback_group=clients
         )
         reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
