@@ -18,6 +18,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from grasp_perception.ros.rclpy_guard import Node, require_rclpy, run_node
 from grasp_servo.ros import conversions as conv
 from grasp_servo.ros.action_client import locked_action_client
 from grasp_servo.ros.parameters import (
@@ -28,7 +29,6 @@ from grasp_servo.ros.parameters import (
     check_parameters,
     declare_parameters,
 )
-from grasp_servo.ros.rclpy_guard import Node, require_rclpy, run_node
 from grasp_servo.ros.topics import TOPIC_DEPTH_IMAGE, TOPIC_ENCODED_FRAME, TOPIC_GOAL_POSE
 
 from grasp_bringup.graph_summary import GraphEpisode, graph_summary, summary_line, write_summary

@@ -16,8 +16,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from grasp_perception.ros.rclpy_guard import Node, require_rclpy, run_node
 from grasp_servo.ros.parameters import ParameterError, declare_parameters
-from grasp_servo.ros.rclpy_guard import Node, require_rclpy, run_node
 
 from grasp_datacollect.bag_recorder import BagRecorder
 from grasp_datacollect.bag_types import (

@@ -1,7 +1,6 @@
 """The rclpy ``Node`` base class when ROS 2 is installed, ``object`` otherwise, so node modules import anywhere.
 
-The same pattern as ``grasp_servo.ros.rclpy_guard`` (grasp_servo depends on grasp_perception, so it cannot
-be imported from here).
+Shared by every grasp node (grasp_perception is the package the others already depend on).
 """
 
 from __future__ import annotations
@@ -20,20 +19,25 @@ ROS_AVAILABLE = Node is not object
 
 
 def require_rclpy() -> None:
-    """Raise a clear error when rclpy is missing (the node needs ROS 2; the cores do not)."""
+    """Raise a clear error when rclpy is missing (the nodes need ROS 2; the cores do not)."""
     if not ROS_AVAILABLE:
-        raise RuntimeError("rclpy is not installed: source a ROS 2 Jazzy workspace to run the perception node")
+        raise RuntimeError("rclpy is not installed: source a ROS 2 Jazzy workspace to run the grasp nodes")
 
 
 def run_node(
     name: str,
     make_node: Callable[[], Any],
     expected_errors: tuple[type[BaseException], ...],
+    spin: Callable[[Any], None] | None = None,
+    close: Callable[[Any], None] | None = None,
     args: list[str] | None = None,
 ) -> None:
-    """The ``main`` of a node: init, build, spin until Ctrl-C / SIGTERM / shutdown, then destroy.
+    """The ``main`` of a node: init, build, spin until Ctrl-C / SIGTERM / shutdown, then close in order.
 
-    An expected error (a bad parameter, an unusable model) is one fatal log line and exit status 1.
+    An expected error (a bad parameter, an existing bag) is logged as one fatal line and exits with 1, no
+    traceback. While closing, further SIGINT / SIGTERM are ignored: a terminal's Ctrl-C reaches a node twice
+    under ``ros2 launch`` (from the terminal and forwarded by launch), and the second must not cut the closing
+    of a bag or of MoveIt short.
     """
     require_rclpy()
     import rclpy
@@ -45,7 +49,7 @@ def run_node(
     failed = False
     try:
         node = make_node()
-        rclpy.spin(node)
+        (spin or rclpy.spin)(node)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     except expected_errors as error:
@@ -55,6 +59,8 @@ def run_node(
         for stop_signal in (signal.SIGINT, signal.SIGTERM):
             signal.signal(stop_signal, signal.SIG_IGN)
         if node is not None:
+            if close is not None:
+                close(node)
             node.destroy_node()
         rclpy.try_shutdown()
     if failed:

@@ -28,6 +28,8 @@ import time
 from types import SimpleNamespace
 from typing import Any
 
+from grasp_perception.ros.rclpy_guard import Node, require_rclpy, run_node
+
 from grasp_servo.ros import conversions as conv
 from grasp_servo.ros.action_client import locked_action_client
 from grasp_servo.ros.builtin_ik import BuiltinArmPlanner, PlanningError, joints_by_name
@@ -40,7 +42,6 @@ from grasp_servo.ros.parameters import (
     motion_parameters,
     motion_specs,
 )
-from grasp_servo.ros.rclpy_guard import Node, require_rclpy, run_node
 from grasp_servo.ros.topics import (
     TOPIC_EPISODE_START,
     TOPIC_GOAL_POSE,

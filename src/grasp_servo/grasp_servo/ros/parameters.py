@@ -11,7 +11,6 @@ as a fatal error before they exit. Only ``declare_parameters`` and ``ros_descrip
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import numbers
 import re
@@ -20,6 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from grasp_perception.ros.parameters import SHIPPED_MODEL, shipped_model_path
 
 from grasp_servo.cem import CEMConfig
 from grasp_servo.robot_profiles import PROFILES, RobotProfile, get_profile
@@ -31,7 +32,6 @@ from grasp_servo.workspace import Workspace
 
 ParamValue = bool | int | float | str | list[float]
 NS_PER_S = 1_000_000_000
-SHIPPED_MODEL = ("grasp_bringup", "models", "grasp_success.onnx")
 INT64_MAX = 2**63 - 1
 UINT32_MAX = 2**32 - 1
 
@@ -603,18 +603,6 @@ def motion_parameters(values: Mapping[str, Any]) -> MotionParameters:
         return MotionParameters(
             checked, profile, workspace_from(checked["workspace"]), round(checked["max_goal_age_s"] * NS_PER_S)
         )
-
-
-def shipped_model_path() -> Path | None:
-    """The model installed with grasp_bringup, found without importing it; None when not installed."""
-    spec = importlib.util.find_spec(SHIPPED_MODEL[0])
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for location in spec.submodule_search_locations:
-        candidate = Path(location).joinpath(*SHIPPED_MODEL[1:])
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def resolve_model_path(value: str) -> Path:

@@ -22,6 +22,8 @@ import time
 from types import SimpleNamespace
 from typing import Any
 
+from grasp_perception.ros.rclpy_guard import Node, require_rclpy, run_node
+
 from grasp_servo.ros import conversions as conv
 from grasp_servo.ros.parameters import (
     SERVO_RULES,
@@ -34,7 +36,6 @@ from grasp_servo.ros.parameters import (
     workspace_from,
 )
 from grasp_servo.ros.post_grasp import GiveUp, Label, PostGrasp, SendGoal
-from grasp_servo.ros.rclpy_guard import Node, require_rclpy, run_node
 from grasp_servo.ros.servo_session import RUNNING, FrameController, PlannedStep, Refusal, ServoSession
 from grasp_servo.ros.topics import (
     TOPIC_EPISODE_OUTCOME,

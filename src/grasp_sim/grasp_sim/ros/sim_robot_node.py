@@ -25,8 +25,8 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
+from grasp_perception.ros.rclpy_guard import Node, require_rclpy, run_node
 from grasp_servo.ros.parameters import ParameterError, declare_parameters
-from grasp_servo.ros.rclpy_guard import Node, require_rclpy, run_node
 
 from grasp_sim.ros.sim_loop import Pacer, Periodic, encode_depth
 from grasp_sim.ros.sim_parameters import SIM_RULES, SimParameters, sim_parameters, sim_specs
