@@ -233,9 +233,9 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
                     self.command_gripper(close=True)
                 return
             reason = what
-        self.get_logger().error(f"goal refused, the arm does not move: {reason}")
+        self.get_logger().error(f"goal not executed: {reason}")
         if self.sequencer.goal_failed(stamp):
-            self.get_logger().error("the CLOSE of that step is dropped: its descend goal was not executed")
+            self.close_where_it_is()
 
     def execute_builtin(self, goal: Any) -> tuple[bool, str]:
         """Plan a straight line with the built-in IK and run it on the arm's trajectory controller."""
@@ -277,7 +277,14 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
         if action == "close":
             self.command_gripper(close=True)
         elif action == "refuse":
-            self.get_logger().error("CLOSE refused: the descend goal of that step was not executed")
+            self.close_where_it_is()
+
+    def close_where_it_is(self) -> None:
+        """The servo decided to close but its descend goal failed (blocked by contact, refused): close the
+        gripper where the arm is, as the embedded world does; the arm itself does not move.
+        """
+        self.get_logger().warning("the descend goal of the CLOSE step was not executed: closing where the arm is")
+        self.command_gripper(close=True)
 
     def on_episode_start(self, msg: Any) -> None:
         if self._episode_started and int(msg.episode_id) == self._episode_id:
