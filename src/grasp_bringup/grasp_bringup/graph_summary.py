@@ -98,9 +98,14 @@ def summary_line(summary: dict[str, Any]) -> str:
     labels = closed["labels"]
     audit = f"; labels agree with the simulator on {labels['agree']}/{labels['audited']}" if labels["audited"] else ""
     aborted = f"; {len(closed['aborted'])} aborted" if closed["aborted"] else ""
+    latency = closed.get("latency_ms", {}).get("frame_to_goal", {})
+    timing = (
+        f"; frame-to-goal p50 {latency['p50']:.1f} ms, p95 {latency['p95']:.1f} ms over {latency['count']} steps"
+        if latency.get("count") else ""
+    )
     return (
         f"success {closed['successes']}/{closed['episodes']} = {closed['success_rate'] * 100:.1f} % "
-        f"(95 % CI {low * 100:.1f}-{high * 100:.1f} %){audit}{aborted}"
+        f"(95 % CI {low * 100:.1f}-{high * 100:.1f} %){audit}{aborted}{timing}"
     )
 
 
