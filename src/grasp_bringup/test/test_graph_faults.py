@@ -31,7 +31,7 @@ from rclpy.executors import MultiThreadedExecutor  # noqa: E402
 from grasp_interfaces.action import Grasp  # noqa: E402
 from grasp_interfaces.srv import ResetEpisode  # noqa: E402
 
-DOMAIN = str(20 + os.getpid() % 60)
+DOMAINS = iter(range(20 + os.getpid() % 40, 102))  # a fresh DDS domain per test: no stale endpoints of killed nodes
 NODES = {
     "sim": ["grasp_sim", "sim_robot_node"],
     "perception": ["grasp_perception", "perception_node", "-p", "use_sim_time:=true"],
@@ -43,7 +43,7 @@ NODES = {
 
 def start(name: str) -> subprocess.Popen[bytes]:
     package, executable, *params = NODES[name]
-    env = {**os.environ, "ROS_DOMAIN_ID": DOMAIN, "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST"}
+    env = {**os.environ, "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST"}  # ROS_DOMAIN_ID: the fixture's
     command = ["ros2", "run", package, executable, "--ros-args", *params]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
@@ -85,7 +85,12 @@ class Client:
         assert self.reset.wait_for_service(timeout_sec=60)
         request = ResetEpisode.Request()
         request.seed = seed
-        assert self.wait(self.reset.call_async(request), 30).success
+        for _ in range(3):  # a request sent before the server's reader matched is lost in DDS: ask again
+            reply = self.wait(self.reset.call_async(request), 10)
+            if reply is not None:
+                assert reply.success, reply.message
+                return
+        raise AssertionError("the simulated robot did not answer reset_episode")
 
     def send(self, seed: int) -> Any:
         assert self.grasp.wait_for_server(timeout_sec=60)
@@ -101,9 +106,9 @@ class Client:
 
 
 @pytest.fixture
-def graph() -> Iterator[tuple[dict[str, subprocess.Popen[bytes]], Client]]:
-    os.environ["ROS_DOMAIN_ID"] = DOMAIN
-    os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
+def graph(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[dict[str, subprocess.Popen[bytes]], Client]]:
+    monkeypatch.setenv("ROS_DOMAIN_ID", str(next(DOMAINS)))
+    monkeypatch.setenv("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
     processes = {name: start(name) for name in NODES}
     rclpy.init()
     client = Client()
