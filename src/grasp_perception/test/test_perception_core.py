@@ -113,6 +113,10 @@ def test_bad_frames_are_refused_and_the_next_good_one_is_encoded(model: SplitMod
     for reason, frame in cases.items():
         result = core.on_image(frame, now, now)
         assert isinstance(result, FrameRefusal) and reason in result.reason, result
+    assert core.on_camera_info(64, 64, k, "wrist_camera_depth_optical_frame") is None
+    other = core.on_image(image(scene()), now, now, "other_camera_optical_frame")
+    assert isinstance(other, FrameRefusal) and "describes 'wrist_camera_depth_optical_frame'" in other.reason
+    assert isinstance(core.on_image(image(scene()), now, now, "wrist_camera_depth_optical_frame"), FrameResult)
     stale = core.on_image(image(scene()), now - SECOND, now)
     assert isinstance(stale, FrameRefusal) and "1.000 s old" in stale.reason
     broken = image(scene())

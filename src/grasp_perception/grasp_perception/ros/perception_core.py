@@ -78,15 +78,17 @@ class PerceptionCore:
         self.camera_problem = "no camera_info received yet"
         self._info_key: tuple[Any, ...] | None = None
         self.latest: FrameResult | None = None
+        self.camera_frame_id = ""
 
     @property
     def reprojects(self) -> bool:
         """Whether frames of the current camera are reprojected into the model's camera."""
         return self.camera is not None and not matches_model_camera(self.camera, self.encoder.contract.camera)
 
-    def on_camera_info(self, width: int, height: int, k: Sequence[float]) -> str | None:
+    def on_camera_info(self, width: int, height: int, k: Sequence[float], frame_id: str = "") -> str | None:
         """Keep the camera of a CameraInfo; returns a problem (and forgets the camera) when it is unusable,
         else None. Repeated identical infos cost nothing."""
+        self.camera_frame_id = str(frame_id)
         key = (int(width), int(height), tuple(float(v) for v in k))
         if key == self._info_key:
             return None if self.camera is not None else self.camera_problem
@@ -107,6 +109,9 @@ class PerceptionCore:
             )
         if self.camera is None:
             return FrameRefusal(self.camera_problem)
+        if frame_id and self.camera_frame_id and frame_id != self.camera_frame_id:
+            return FrameRefusal(f"frame is in '{frame_id}' but camera_info describes '{self.camera_frame_id}' "
+                                "(another camera?)")
         size = (int(image.width), int(image.height))
         expected = (self.camera.intrinsics.width, self.camera.intrinsics.height)
         if size != expected:

@@ -123,7 +123,7 @@ class PerceptionNode(Node):  # type: ignore[misc,valid-type]
         self.get_logger().warning(text, throttle_duration_sec=self.throttle_s)
 
     def on_camera_info(self, msg: Any) -> None:
-        problem = self.core.on_camera_info(msg.width, msg.height, msg.k)
+        problem = self.core.on_camera_info(msg.width, msg.height, msg.k, msg.header.frame_id)
         if problem is not None:
             self.warn(problem)
         elif self.core.reprojects != self._reprojecting:
