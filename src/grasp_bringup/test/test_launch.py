@@ -55,4 +55,5 @@ def test_servo_launch_resolves_nodes_for_every_robot() -> None:
             context.launch_configurations[argument.name] = perform_substitutions(context, argument.default_value)
         context.launch_configurations.update({"robot": robot, "record": "true"})
         nodes = module.launch_setup(context)
-        assert len(nodes) == 3 and all(isinstance(node, Node) for node in nodes)
+        # sim_robot, perception, servo, motion, collector (episodes:=0: no runner)
+        assert len(nodes) == 5 and all(isinstance(node, Node) for node in nodes)

@@ -83,7 +83,7 @@ def test_bad_servo_parameters_stop_the_node_in_one_line(ros: None, overrides: di
 
 
 def test_bad_motion_parameters_stop_the_node(ros: None) -> None:
-    from grasp_servo.ros.moveit_motion_node import MotionNode
+    from grasp_servo.ros.motion_node import MotionNode
 
     same = [Parameter("gripper_open_position", value=0.0), Parameter("gripper_closed_position", value=0.0)]
     with pytest.raises(ParameterError, match="gripper_open_position != gripper_closed_position"):
