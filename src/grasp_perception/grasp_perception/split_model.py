@@ -20,6 +20,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -183,7 +184,26 @@ def _load(model: str | Path | SplitModel) -> SplitModel:
     return model if isinstance(model, SplitModel) else SplitModel(model)
 
 
-class FrameEncoder:
+class _ModelHalf:
+    """What the encoder and the head share: the split model they run, its file's sha256, contract, providers."""
+
+    model: SplitModel
+    _session: Any
+
+    @property
+    def sha256(self) -> str:
+        return self.model.sha256
+
+    @property
+    def contract(self) -> ModelContract:
+        return self.model.contract
+
+    @property
+    def providers(self) -> list[str]:
+        return self._session.get_providers()
+
+
+class FrameEncoder(_ModelHalf):
     """Runs the image half of a scoring model on depth frames.
 
     Args:
@@ -209,17 +229,6 @@ class FrameEncoder:
         self._output = self._session.get_outputs()[0].name
         self.feature_shape = self.model.graph.feature_shape
 
-    @property
-    def sha256(self) -> str:
-        return self.model.sha256
-
-    @property
-    def contract(self) -> ModelContract:
-        return self.model.contract
-
-    @property
-    def providers(self) -> list[str]:
-        return self._session.get_providers()
 
     def _run(self, image: np.ndarray) -> np.ndarray:
         (features,) = self._session.run([self._output], {IMAGE_INPUT: image})
@@ -262,7 +271,7 @@ class FrameEncoder:
         return EncodedFeatures(features, quality.in_range, self.sha256, quality)
 
 
-class HeadScorer:
+class HeadScorer(_ModelHalf):
     """Scores motions (N, 4) against encoded features with the head half of a scoring model.
 
     ``preprocess`` / ``score_preprocessed`` match ``OnnxGraspScorer``'s, so ``ClosedLoopController`` drives
@@ -276,17 +285,6 @@ class HeadScorer:
         self._features = self.model.graph.features
         self.feature_shape = self.model.graph.feature_shape
 
-    @property
-    def sha256(self) -> str:
-        return self.model.sha256
-
-    @property
-    def contract(self) -> ModelContract:
-        return self.model.contract
-
-    @property
-    def providers(self) -> list[str]:
-        return self._session.get_providers()
 
     def preprocess(self, features: np.ndarray | EncodedFeatures) -> np.ndarray:
         """Check features (C, H, W) or (1, C, H, W) and return them as (1, C, H, W) float32.
