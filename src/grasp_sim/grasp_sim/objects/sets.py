@@ -11,6 +11,7 @@
 | ``urdf_train`` | training | pybullet's random_urdfs | objects whose number ends in 1-4, 6-9 (<= 800) |
 | ``urdf_val`` | validation | random_urdfs | numbers ending in 5 (<= 100) |
 | ``urdf_test`` | test, same generator | random_urdfs | numbers ending in 0 (<= 100; KukaDiverseObjectEnv's) |
+| ``mixed_train`` | training | ``shapes_train``'s 13 + random_urdfs | ``shapes_train`` + ``urdf_train`` (<= 1,320) |
 
 Anything else is taken as a folder of OBJ/STL meshes (``load_mesh_folder``). Every set is deterministic: the
 same objects, in the same order, on every machine (random_urdfs: given the same folder).
@@ -79,6 +80,9 @@ OBJECT_SETS: dict[str, ObjectSetInfo] = {
         ObjectSetInfo("urdf_val", "val", _urdf_families(), "random_urdfs ending in 5"),
         ObjectSetInfo(
             "urdf_test", "test", _urdf_families(), "random_urdfs ending in 0 (KukaDiverseObjectEnv)"
+        ),
+        ObjectSetInfo(
+            "mixed_train", "train", FAMILIES + SHAPE_FAMILIES + _urdf_families(), "shapes_train + urdf_train"
         ),
     )
 }
@@ -163,14 +167,17 @@ def resolve_object_set(
 ) -> tuple[ObjectSpec, ...]:
     """The objects of a named set (``OBJECT_SETS``), or of a folder of OBJ/STL meshes.
 
-    ``train`` and ``heldout`` are exactly what ``sample_objects`` draws from. ``urdf_*`` need the random_urdfs
-    folder: ``random_urdfs`` or as ``find_random_urdfs`` looks for it (``$GRASP_RANDOM_URDFS`` ...); a missing
-    folder raises ``FileNotFoundError`` saying how to get it. ``cache_dir``: the convex-decomposition cache
-    (default ``default_cache_dir()``). A name that is neither a set nor a folder raises ``ValueError``
-    (``FileNotFoundError`` if it looks like a path).
+    ``train`` and ``heldout`` are exactly what ``sample_objects`` draws from. ``urdf_*`` and ``mixed_train``
+    need the random_urdfs folder: ``random_urdfs`` or as ``find_random_urdfs`` looks for it
+    (``$GRASP_RANDOM_URDFS`` ...); a missing folder raises ``FileNotFoundError`` saying how to get it.
+    ``cache_dir``: the convex-decomposition cache (default ``default_cache_dir()``). A name that is neither a
+    set nor a folder raises ``ValueError`` (``FileNotFoundError`` if it looks like a path).
     """
     if object_set in _BUILDERS:
         return _procedural_set(object_set)
+    if object_set == "mixed_train":
+        urdfs = resolve_object_set("urdf_train", cache_dir=cache_dir, random_urdfs=random_urdfs, progress=progress)
+        return (*_procedural_set("shapes_train"), *urdfs)
     if object_set.startswith("urdf_") and object_set in OBJECT_SETS:
         from grasp_sim.objects.random_urdfs import require_random_urdfs
 
