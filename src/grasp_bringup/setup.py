@@ -16,6 +16,7 @@ setup(
         ("share/" + PACKAGE_NAME + "/launch", glob("launch/*.launch.py")),
         ("share/" + PACKAGE_NAME + "/config", glob("config/*.yaml")),
         ("share/" + PACKAGE_NAME + "/config/robots", glob("config/robots/*.yaml")),
+        ("share/" + PACKAGE_NAME + "/config/gazebo", glob("config/gazebo/*")),
     ],
     install_requires=["numpy", "tqdm", "matplotlib"],
     package_data={PACKAGE_NAME: ["models/*.onnx", "models/*.md", "models/*.json"]},
