@@ -7,24 +7,34 @@ interfaces; ``sim:=mujoco``), ``grasp_perception`` (frames -> encoded frames, ca
 ``grasp_collector`` (episodes -> rosbag2 MCAP; ``record:=true``) and, with ``episodes:=N`` > 0,
 ``episode_runner`` (N Grasp goals, then ``out/summary.json`` and the success rate; the launch ends with it).
 
-``sim:=none`` drives a real arm: start its driver (ur_robot_driver), the gripper driver and the depth camera
-first (docs/ros.md). Parameters: ``params_file`` (default config/servo.yaml), then config/robots/<robot>.yaml,
-then the launch arguments.
+``sim:=gazebo`` runs the UR5 + Robotiq 2F-85 + wrist depth camera in Gazebo (ur_simulation_gz's
+ur_sim_control.launch.py with config/gazebo/, the camera bridged by ros_gz_bridge) behind the same topics and
+actions; Gazebo has no reset_episode / check_grasp, so the runner runs with ``sim: false`` and a person sets the
+scene up between episodes (docs/gazebo.md). ``sim:=none`` drives a real arm: start its driver
+(ur_robot_driver), the gripper driver and the depth camera first (docs/ros.md). Parameters: ``params_file``
+(default config/servo.yaml), then config/robots/<robot>.yaml, then the launch arguments.
 """
 
 from pathlib import Path
 
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, EmitEvent, OpaqueFunction, RegisterEventHandler
+from launch.actions import (
+    DeclareLaunchArgument,
+    EmitEvent,
+    IncludeLaunchDescription,
+    OpaqueFunction,
+    RegisterEventHandler,
+)
 from launch.event_handlers import OnProcessExit
 from launch.events import Shutdown
+from launch.launch_description_sources import PythonLaunchDescriptionSource
 from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import Node
 from launch_ros.substitutions import FindPackageShare
 
 PACKAGE = "grasp_bringup"
 ROBOTS = ("ur5", "abb", "jaco")
-SIMS = ("mujoco", "none")
+SIMS = ("mujoco", "gazebo", "none")
 TRUE_VALUES = ("true", "1", "yes")
 
 
@@ -47,6 +57,33 @@ def _robot_params(context, robot: str) -> str:
 def _node(package: str, executable: str, parameters: list, **kwargs) -> Node:
     return Node(package=package, executable=executable, output="screen", emulate_tty=True, parameters=parameters,
                 **kwargs)
+
+
+def _gazebo(context, robot: str) -> list:
+    """ur_simulation_gz's UR5 with our description and controllers, the gripper controller, the camera bridge."""
+    if robot != "ur5":
+        raise RuntimeError(f"sim:=gazebo models the UR5 + Robotiq 2F-85 only, not robot:={robot}")
+    gazebo = Path(FindPackageShare(PACKAGE).perform(context)) / "config" / "gazebo"
+    ur_sim = IncludeLaunchDescription(
+        PythonLaunchDescriptionSource(
+            PathJoinSubstitution([FindPackageShare("ur_simulation_gz"), "launch", "ur_sim_control.launch.py"])
+        ),
+        launch_arguments={
+            "ur_type": "ur5",
+            "description_file": str(gazebo / "ur5_2f85_wrist_camera.urdf.xacro"),
+            "controllers_file": str(gazebo / "controllers.yaml"),
+            "initial_joint_controller": "scaled_joint_trajectory_controller",
+            "launch_rviz": "false",
+            "gazebo_gui": _text(context, "gazebo_gui"),
+            "world_file": _text(context, "gazebo_world"),
+        }.items(),
+    )
+    # ur_sim_control spawns joint_state_broadcaster and the arm's controller; the gripper's is ours.
+    gripper = Node(package="controller_manager", executable="spawner", output="screen",
+                   arguments=["robotiq_gripper_controller", "-c", "/controller_manager"])
+    bridge = Node(package="ros_gz_bridge", executable="parameter_bridge", name="wrist_camera_bridge",
+                  output="screen", parameters=[{"config_file": str(gazebo / "bridge.yaml"), "use_sim_time": True}])
+    return [ur_sim, gripper, bridge]
 
 
 def _runner_exit(event, context):
@@ -83,6 +120,8 @@ def launch_setup(context, *args, **kwargs):
             "disturbance": _text(context, "disturbance"),
             "real_time_factor": float(_text(context, "real_time_factor")),
         }]))
+    elif sim == "gazebo":
+        nodes.extend(_gazebo(context, robot))
     nodes.append(_node("grasp_perception", "perception_node", [params_file, {**common, **model_override}]))
     nodes.append(_node("grasp_servo", "servo_node", [params_file, robot_file, {
         **common, **model_override, "robot": robot, "frame_source": "perception", "object_set": object_set,
@@ -100,7 +139,8 @@ def launch_setup(context, *args, **kwargs):
         nodes.append(_node("grasp_datacollect", "collector_node", [params_file, collector]))
     if episodes > 0:
         runner = _node("grasp_bringup", "episode_runner", [{
-            **common, "episodes": episodes, "out": out or "grasp_runs/graph", "sim": sim != "none",
+            # Only the MuJoCo sim robot serves reset_episode / check_grasp; elsewhere a person resets the scene.
+            **common, "episodes": episodes, "out": out or "grasp_runs/graph", "sim": sim == "mujoco",
             "robot": robot, "model": model or "shipped", "object_set": object_set,
             "seed_base": int(_text(context, "seed_base")),
         }])
@@ -113,8 +153,9 @@ def generate_launch_description():
     config = PathJoinSubstitution([FindPackageShare(PACKAGE), "config"])
     arguments = [
         ("robot", "ur5", "robot profile: frames, planning group, workspace, gripper", list(ROBOTS)),
-        ("sim", "mujoco", "mujoco: the simulated robot (MuJoCo) behind the real interfaces; none: a real arm's "
-         "driver, gripper and camera, started separately", list(SIMS)),
+        ("sim", "mujoco", "mujoco: the simulated robot (MuJoCo) behind the real interfaces; gazebo: the UR5 in "
+         "Gazebo (ur_simulation_gz), no scene reset; none: a real arm's driver, gripper and camera, started "
+         "separately", list(SIMS)),
         ("episodes", "0", "run this many grasp episodes, write out/summary.json, print the success rate and "
          "exit; 0 = keep serving (send Grasp goals yourself)", None),
         ("out", "", "folder of summary.json and of the episode bag (out/bag); empty = grasp_runs/graph", None),
@@ -129,6 +170,9 @@ def generate_launch_description():
         ("disturbance", "none", "sim: push the object (late), move it (early), or none", None),
         ("real_time_factor", "1.0", "sim: simulated seconds per wall second; 0 = as fast as it can", None),
         ("seed_base", "9000000", "episode i uses seed seed_base + i (grasp evaluate's seeds)", None),
+        ("gazebo_gui", "true", "sim:=gazebo: start Gazebo's GUI (false: server only)", ["true", "false"]),
+        ("gazebo_world", PathJoinSubstitution([config, "gazebo", "grasp_world.sdf"]),
+         "sim:=gazebo: the world (needs the Sensors system for the depth camera)", None),
         ("use_sim_time", "false", "sim:=none only: use /clock (e.g. Gazebo) instead of the wall clock", None),
         ("params_file", PathJoinSubstitution([config, "servo.yaml"]), "parameter file of the grasp nodes", None),
         ("moveit_params_file", PathJoinSubstitution([config, "moveit_py.yaml"]),

@@ -96,6 +96,14 @@ class Shutdown(Recorded):
     pass
 
 
+class IncludeLaunchDescription(Recorded):
+    pass
+
+
+class PythonLaunchDescriptionSource(Recorded):
+    pass
+
+
 def stub_modules() -> dict[str, types.ModuleType]:
     """The modules the launch files import, built from the stubs above."""
     contents = {
@@ -105,7 +113,9 @@ def stub_modules() -> dict[str, types.ModuleType]:
             "OpaqueFunction": OpaqueFunction,
             "EmitEvent": EmitEvent,
             "RegisterEventHandler": RegisterEventHandler,
+            "IncludeLaunchDescription": IncludeLaunchDescription,
         },
+        "launch.launch_description_sources": {"PythonLaunchDescriptionSource": PythonLaunchDescriptionSource},
         "launch.event_handlers": {"OnProcessExit": OnProcessExit},
         "launch.events": {"Shutdown": Shutdown},
         "launch.substitutions": {

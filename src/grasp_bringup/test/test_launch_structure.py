@@ -51,7 +51,7 @@ def test_servo_launch_arguments(launch_files: dict[str, ModuleType]) -> None:
     assert set(declared) >= {"robot", "sim", "episodes", "out", "record", "model", "ik", "use_sim_time",
                              "bag_path", "params_file"}
     assert declared["robot"].kwargs["choices"] == ["ur5", "abb", "jaco"]
-    assert declared["sim"].kwargs["choices"] == ["mujoco", "none"]
+    assert declared["sim"].kwargs["choices"] == ["mujoco", "gazebo", "none"]
     assert all(e.kwargs.get("description") for e in declared.values())
 
 
@@ -108,8 +108,13 @@ def test_real_arm_moveit_no_record(launch_files: dict[str, ModuleType]) -> None:
 def test_bad_arguments_are_errors(launch_files: dict[str, ModuleType]) -> None:
     with pytest.raises(RuntimeError, match="robot parameter file"):
         run(launch_files["servo.launch.py"], robot="kuka")
-    with pytest.raises(RuntimeError, match="sim:=gazebo"):
-        run(launch_files["servo.launch.py"], sim="gazebo")
+    with pytest.raises(RuntimeError, match="sim:=isaac is not one of mujoco, gazebo, none"):
+        run(launch_files["servo.launch.py"], sim="isaac")
+    entities, _ = run(launch_files["servo.launch.py"], sim="gazebo")  # a sim now: its branch, no sim_robot
+    assert any(isinstance(e, stubs.IncludeLaunchDescription) for e in entities)
+    assert "sim_robot_node" not in [n.kwargs["executable"] for n in nodes_only(entities)]
+    with pytest.raises(RuntimeError, match="UR5 \\+ Robotiq 2F-85 only"):
+        run(launch_files["servo.launch.py"], sim="gazebo", robot="jaco")
     with pytest.raises(RuntimeError, match="episodes:=-1"):
         run(launch_files["servo.launch.py"], episodes="-1")
 
