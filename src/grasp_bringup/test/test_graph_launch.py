@@ -68,6 +68,6 @@ def test_the_bag_holds_every_episode(graph_run: tuple[Path, subprocess.Completed
 
 
 def test_a_bad_argument_fails_naming_it(tmp_path: Path) -> None:
-    run = launch(tmp_path / "bad", "sim:=gazebo", timeout=60)
+    run = launch(tmp_path / "bad", "sim:=isaac", timeout=60)
     output = run.stdout + run.stderr
-    assert run.returncode != 0 and '"sim"' in output and "gazebo" in output and "mujoco" in output
+    assert run.returncode != 0 and '"sim"' in output and "isaac" in output and "mujoco" in output
