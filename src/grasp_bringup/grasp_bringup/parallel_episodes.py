@@ -131,17 +131,14 @@ def run_episodes(
     summaries = collected if collected is not None else []
     began = time.monotonic()
     total = len(seeds) if total is None else total
-    # In a terminal the bar redraws; in a log file (not a TTY) every redraw is kept, so update twice a minute.
-    interval = 0.1 if sys.stderr.isatty() else 30.0
-    with tqdm(total=total, initial=initial, desc=label, unit="attempt", dynamic_ncols=True, file=sys.stderr,
-              mininterval=interval, maxinterval=max(10.0, interval)) as bar:
+    with tqdm(total=total, initial=initial, desc=label, unit="attempt", dynamic_ncols=True, file=sys.stderr) as bar:
         for summary in run_parallel(
             settings, seeds, workers, bag_dir, episode_ids, bag_tag=bag_tag, episodes_per_bag=episodes_per_bag
         ):
             summaries.append(summary)
             elapsed = max(time.monotonic() - began, 1e-6)
             rate = sum(s.success for s in summaries) / len(summaries)
-            bar.set_postfix(success=f"{rate:.0%}", per_hour=f"{len(summaries) / elapsed * 3600:,.0f}", refresh=False)
+            bar.set_postfix(success=f"{rate:.0%}", per_hour=f"{len(summaries) / elapsed * 3600:,.0f}")
             bar.update(1)
     summaries.sort(key=lambda s: s.episode_id)
     return summaries
