@@ -169,3 +169,16 @@ def test_cancel_mid_episode(graph: Any) -> None:
     assert wrapped.result.termination == "canceled"
     time.sleep(1.0)
     assert [t for t in client.goals if t > canceled + 0.5] == []
+
+
+def test_motion_node_dying_mid_lift_ends_the_attempt_without_a_label(graph: Any) -> None:
+    processes, client = graph
+    client.new_scene(9_000_002)
+    handle = client.send(9_000_002)
+    deadline = time.monotonic() + 90
+    while not any(f.feedback.phase in ("lifting", "shaking") for f in client.feedback):
+        assert time.monotonic() < deadline, "the attempt never reached the lift"
+        time.sleep(0.02)
+    stop(processes["motion"], signal.SIGKILL)
+    result = client.wait(handle.get_result_async(), 60).result
+    assert "no gripper state" in result.message and not result.label_method

@@ -419,8 +419,8 @@ def servo_specs(profile: RobotProfile) -> list[ParamSpec]:
                   choices=FRAME_SOURCES),
         ParamSpec("encoded_topic", TOPIC_ENCODED_FRAME, "EncodedFrame topic of grasp_perception (frame_source "
                   "perception)", text=ROS_NAME),
-        seconds("frame_timeout_s", 3.0, "wall seconds without a usable frame after which a Grasp goal is aborted "
-                "(the arm is not moved)", 0.05, 3600.0),
+        seconds("frame_timeout_s", 3.0, "wall seconds without a usable frame (servoing) or a gripper state "
+                "(closing, lifting, shaking) after which a Grasp goal is aborted (the arm is not moved)", 0.05, 3600.0),
         ParamSpec("lift_distance", 0.15, "metres the gripper is lifted after closing (the lift test)",
                   low=0.0, high=0.5),
         ParamSpec("shake_amplitude", 0.015, "metres of the shake after the lift, up-down then sideways",

@@ -138,6 +138,7 @@ class ServoNode(Node):  # type: ignore[misc,valid-type]
         self._post: PostGrasp | None = None
         self._attempt: Attempt | None = None
         self._seed = int(values["seed"])
+        self._last_state_wall = time.monotonic()
 
         reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
         latched = QoSProfile(  # late joiners (a collector started after the episode began) still get them
@@ -178,6 +179,7 @@ class ServoNode(Node):  # type: ignore[misc,valid-type]
     # ------------------------------------------------------------------ inputs
     def on_gripper_state(self, msg: Any) -> None:
         stamp, sample = conv.gripper_sample(msg)
+        self._last_state_wall = time.monotonic()
         with self._lock:
             self.states.add(stamp, sample)
             self.session.observe_state(stamp, sample)
@@ -398,6 +400,14 @@ class ServoNode(Node):  # type: ignore[misc,valid-type]
                 with self._lock:
                     self.session.stop()
                     self._end_attempt(aborted=f"no usable frame for {silent:.1f} s ({why}); the arm was not moved")
+                break
+            stateless = time.monotonic() - self._last_state_wall
+            if attempt.phase != "servo" and stateless > self.frame_timeout_s:  # the arm went quiet mid-lift
+                with self._lock:
+                    self.session.stop()
+                    self._post = None
+                    self._end_attempt(aborted=f"no gripper state for {stateless:.1f} s during {attempt.phase}; "
+                                      "no label")
                 break
             if (attempt.step, attempt.phase) != reported:
                 reported = (attempt.step, attempt.phase)
