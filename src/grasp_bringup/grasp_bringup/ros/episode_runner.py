@@ -20,7 +20,7 @@ from typing import Any
 
 from grasp_perception.ros.rclpy_guard import Node, require_rclpy, run_node
 from grasp_servo.ros import conversions as conv
-from grasp_servo.ros.action_client import locked_action_client
+from grasp_servo.ros.action_client import locked_action_client, wait_future
 from grasp_servo.ros.parameters import (
     LABEL,
     ROS_NAME,
@@ -54,12 +54,6 @@ RUNNER_SPECS = [
     ParamSpec("settle_s", 0.3, "wall seconds after a reset before the goal (the new scene's frames arrive)",
               low=0.0, high=60.0),
 ]
-
-
-def wait_future(future: Any, timeout_s: float) -> Any:
-    done = threading.Event()
-    future.add_done_callback(lambda _: done.set())
-    return future.result() if done.wait(timeout_s) else None
 
 
 class EpisodeRunner(Node):  # type: ignore[misc,valid-type]

@@ -10,6 +10,7 @@ across the processing of responses, so a response is always processed after its 
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 
@@ -39,3 +40,18 @@ def locked_action_client(node: Any, action_type: Any, name: str, **kwargs: Any) 
                 await super().execute(taken_data)
 
     return LockedActionClient(node, action_type, name, **kwargs)
+
+
+def wait_future(future: Any, timeout_s: float, stop: threading.Event | None = None) -> Any:
+    """The result of an rclpy future completed by another executor thread; None after ``timeout_s``, or as
+    soon as ``stop`` is set or ROS shuts down (a node closing must not wait for an arm that will not answer).
+    """
+    import rclpy
+
+    done = threading.Event()
+    future.add_done_callback(lambda _: done.set())
+    deadline = time.monotonic() + timeout_s
+    while not done.wait(min(0.1, max(0.0, deadline - time.monotonic()))):
+        if time.monotonic() >= deadline or (stop is not None and stop.is_set()) or not rclpy.ok():
+            return None
+    return future.result()

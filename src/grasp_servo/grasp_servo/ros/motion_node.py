@@ -24,14 +24,13 @@ Import-safe without ROS: rclpy, tf2_ros, moveit_py and the messages are imported
 from __future__ import annotations
 
 import threading
-import time
 from types import SimpleNamespace
 from typing import Any
 
 from grasp_perception.ros.rclpy_guard import Node, require_rclpy, run_node
 
 from grasp_servo.ros import conversions as conv
-from grasp_servo.ros.action_client import locked_action_client
+from grasp_servo.ros.action_client import locked_action_client, wait_future
 from grasp_servo.ros.builtin_ik import BuiltinArmPlanner, PlanningError, joints_by_name
 from grasp_servo.ros.motion_logic import CloseSequencer, goal_refusal, opening_from_position
 from grasp_servo.ros.moveit_calls import plan_and_execute, stop_execution
@@ -78,21 +77,6 @@ def create_moveit(values: dict[str, Any]) -> Any:
     if not isinstance(config, dict):
         raise ParameterError(f"moveit_config_file {config_file} must hold a YAML mapping of moveit_py parameters")
     return MoveItPy(node_name=name, config_dict=config)
-
-
-def wait_future(future: Any, timeout_s: float, stop: threading.Event | None = None) -> Any:
-    """The result of an rclpy future completed by another executor thread; None after ``timeout_s``, or as
-    soon as ``stop`` is set or ROS shuts down (a node closing must not wait for an arm that will not answer).
-    """
-    import rclpy
-
-    done = threading.Event()
-    future.add_done_callback(lambda _: done.set())
-    deadline = time.monotonic() + timeout_s
-    while not done.wait(min(0.1, max(0.0, deadline - time.monotonic()))):
-        if time.monotonic() >= deadline or (stop is not None and stop.is_set()) or not rclpy.ok():
-            return None
-    return future.result()
 
 
 class MotionNode(Node):  # type: ignore[misc,valid-type]

@@ -36,7 +36,7 @@ from grasp_servo.ros.parameters import (
     workspace_from,
 )
 from grasp_servo.ros.post_grasp import GiveUp, Label, PostGrasp, SendGoal
-from grasp_servo.ros.servo_session import RUNNING, FrameController, PlannedStep, Refusal, ServoSession
+from grasp_servo.ros.servo_session import IDLE, RUNNING, FrameController, PlannedStep, Refusal, ServoSession
 from grasp_servo.ros.topics import (
     TOPIC_EPISODE_OUTCOME,
     TOPIC_EPISODE_START,
@@ -252,9 +252,7 @@ class ServoNode(Node):  # type: ignore[misc,valid-type]
                          action.opening_closed, action.opening_lifted)
         elif isinstance(action, GiveUp):
             self.get_logger().error(f"episode {self.session.episode_id}: no label: {action.reason}")
-            self.session.stop()
-            self._post = None
-            self._end_attempt(aborted=action.reason)
+            self._abort_attempt(action.reason)
 
     def _finish(self, success: bool, method: str, detail: str, final_pose: Any, opening_closed: float,
                 opening_lifted: float) -> None:
@@ -278,6 +276,13 @@ class ServoNode(Node):  # type: ignore[misc,valid-type]
             "termination": finished.termination, "steps": finished.steps, "final_pose": pose,
             "opening_closed": opening_closed, "opening_lifted": opening_lifted,
         })
+
+    def _abort_attempt(self, why: str) -> None:
+        """End the running attempt without a label: the servo stops, the lift test is dropped."""
+        with self._lock:
+            self.session.stop()
+            self._post = None
+            self._end_attempt(aborted=why)
 
     def _end_attempt(self, result: dict[str, Any] | None = None, aborted: str = "") -> None:
         attempt = self._attempt
@@ -324,9 +329,8 @@ class ServoNode(Node):  # type: ignore[misc,valid-type]
         del request
         with self._lock:
             episode = self.session.episode_id
-            response.success = self.session.stop() or self._post is not None
-            self._post = None
-            self._end_attempt(aborted="stopped on ~/stop")
+            response.success = self.session.state != IDLE or self._post is not None
+            self._abort_attempt("stopped on ~/stop")
         response.message = f"episode {episode} stopped (no outcome)" if response.success else "no episode"
         self.get_logger().info(response.message)
         return response
@@ -381,33 +385,21 @@ class ServoNode(Node):  # type: ignore[misc,valid-type]
         reported = (-1, "")
         while not attempt.done.wait(0.02):
             if not rclpy.ok():  # shutting down: end the attempt, do not hold the executor's thread
-                with self._lock:
-                    self.session.stop()
-                    self._post = None
-                    self._end_attempt(aborted="the servo node is shutting down")
+                self._abort_attempt("the servo node is shutting down")
                 break
             if goal_handle.is_cancel_requested:
-                with self._lock:
-                    self.session.stop()
-                    self._post = None
-                    self._end_attempt(aborted="canceled")
+                self._abort_attempt("canceled")
                 goal_handle.canceled()
                 self.get_logger().info(f"episode {episode_id} canceled; the arm stays where it is")
                 return self._result(Grasp.Result(), episode_id, aborted="canceled", termination="canceled")
             silent = time.monotonic() - attempt.last_usable_wall
             if attempt.phase == "servo" and silent > self.frame_timeout_s:
                 why = attempt.last_refusal or "no frame arrived"
-                with self._lock:
-                    self.session.stop()
-                    self._end_attempt(aborted=f"no usable frame for {silent:.1f} s ({why}); the arm was not moved")
+                self._abort_attempt(f"no usable frame for {silent:.1f} s ({why}); the arm was not moved")
                 break
             stateless = time.monotonic() - self._last_state_wall
             if attempt.phase != "servo" and stateless > self.frame_timeout_s:  # the arm went quiet mid-lift
-                with self._lock:
-                    self.session.stop()
-                    self._post = None
-                    self._end_attempt(aborted=f"no gripper state for {stateless:.1f} s during {attempt.phase}; "
-                                      "no label")
+                self._abort_attempt(f"no gripper state for {stateless:.1f} s during {attempt.phase}; no label")
                 break
             if (attempt.step, attempt.phase) != reported:
                 reported = (attempt.step, attempt.phase)
