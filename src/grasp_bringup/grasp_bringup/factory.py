@@ -157,7 +157,7 @@ def build_controller(settings: RunSettings) -> Controller:
     workspace = profile.workspace
     if settings.controller in ("random", "biased"):
         wc = world_config(settings)
-        region = (wc.object_x_range, wc.object_y_range)
+        region = wc.object_region(settings.robot)
         cls = RandomPolicy if settings.controller == "random" else BiasedPolicy
         return cls(workspace, region)
     from grasp_perception.scorer import OnnxGraspScorer

@@ -14,9 +14,14 @@ import launch_stubs as stubs
 import numpy as np
 import pytest
 from grasp_perception.contract import EMBEDDED_CAMERA_BEHIND_PINCH, EMBEDDED_FOV_DEG, EMBEDDED_MAX_RANGE
+from grasp_servo.robot_profiles import get_profile
 from grasp_servo.ros import topics
 from grasp_sim.ros import sim_robot_node
-from grasp_sim.sim_robot import BASE_FRAME, CAMERA_FRAME, JOINT_NAMES, PINCH_FRAME, TOOL_FRAME
+from grasp_sim.sim_robot import CAMERA_FRAME, PINCH_FRAME
+
+UR5 = get_profile("ur5")  # sim:=gazebo runs the UR5
+JOINT_NAMES = (*UR5.joint_names, UR5.gripper.joint)
+BASE_FRAME, TOOL_FRAME = UR5.base_frame, UR5.tool_frame
 
 BRINGUP = Path(__file__).resolve().parents[1]
 GAZEBO = BRINGUP / "config" / "gazebo"
@@ -159,8 +164,8 @@ def test_controllers_serve_the_sim_robots_actions() -> None:
     assert declared["joint_state_broadcaster"]["type"] == "joint_state_broadcaster/JointStateBroadcaster"
     # A controller's action is /<controller name>/<its action>: JTC's follow_joint_trajectory and
     # GripperActionController's "~/gripper_cmd" (ros2_controllers jazzy).
-    _, arm, arm_action = sim_robot_node.TRAJECTORY_ACTION.split("/")
-    _, gripper, gripper_action = sim_robot_node.GRIPPER_ACTION.split("/")
+    _, arm, arm_action = UR5.trajectory_action.split("/")
+    _, gripper, gripper_action = UR5.gripper.action.split("/")
     assert (arm_action, gripper_action) == ("follow_joint_trajectory", "gripper_cmd")
     assert declared[arm]["type"] == "ur_controllers/ScaledJointTrajectoryController"
     assert declared[gripper]["type"] == "position_controllers/GripperActionController"
@@ -171,7 +176,7 @@ def test_controllers_serve_the_sim_robots_actions() -> None:
     }
     robot_file = load_yaml(BRINGUP / "config" / "robots" / "ur5.yaml")["grasp_motion"]["ros__parameters"]
     assert (robot_file["trajectory_action"], robot_file["gripper_action"], robot_file["gripper_joint"]) == (
-        sim_robot_node.TRAJECTORY_ACTION, sim_robot_node.GRIPPER_ACTION, JOINT_NAMES[6])
+        UR5.trajectory_action, UR5.gripper.action, JOINT_NAMES[6])
     assert (robot_file["base_frame"], robot_file["pinch_frame"]) == (BASE_FRAME, PINCH_FRAME)
 
 

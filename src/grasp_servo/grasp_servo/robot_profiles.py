@@ -1,8 +1,12 @@
-"""Robot profiles: what the servo and the motion backends need to know about each supported arm.
+"""Robot profiles: what the servo, the motion backends and the simulated robot need to know about each arm.
 
-Workspaces are in each robot's base_link with the table top at z = 0 for the embedded world; on real cells
-override them from the parameter file. Joint names follow each vendor's ROS 2 description packages
-(ur_description, abb_irb120 MoveIt config, kortex/jaco descriptions).
+Each profile binds an arm to its real ROS 2 stack: joint names, frames and planning group of the vendor's
+description and MoveIt config, the trajectory controller's action, and the gripper's action, joint and units.
+The values are checked against the vendors' files (docs/robots.md says which file gave which value, and
+grasp_bringup's test_robot_profiles checks them against the descriptions we ship).
+
+Workspaces and object regions are in each robot's base_link with the table top at z = 0 (the simulated
+worlds); on real cells override the workspace from the parameter file.
 """
 
 from __future__ import annotations
@@ -13,23 +17,62 @@ from grasp_servo.workspace import Workspace
 
 
 @dataclass(frozen=True)
+class GripperBinding:
+    """How a gripper is driven on ROS 2: a control_msgs/GripperCommand action on one joint."""
+
+    model: str  # e.g. "Robotiq 2F-85"
+    action: str  # the GripperCommand action
+    joint: str  # the joint in /joint_states whose position gives the opening
+    open_position: float  # GripperCommand position (the joint's units) to open fully
+    closed_position: float  # ... to close fully (the pads touching)
+    units: str  # the joint's units, for people
+    max_opening: float  # m between the pads at open_position
+
+
+ROBOTIQ_2F85_KNUCKLE = GripperBinding(
+    model="Robotiq 2F-85",
+    action="/robotiq_gripper_controller/gripper_cmd",
+    joint="robotiq_85_left_knuckle_joint",
+    open_position=0.0,
+    closed_position=0.8,
+    units="rad (knuckle)",
+    max_opening=0.085,
+)
+
+
+@dataclass(frozen=True)
 class RobotProfile:
-    """Static facts about one arm + gripper."""
+    """Static facts about one arm + gripper + wrist camera."""
 
     name: str
+    model: str  # what it is, e.g. "Universal Robots UR5 + Robotiq 2F-85"
     joint_names: tuple[str, ...]
     base_frame: str
-    tool_frame: str
+    tool_frame: str  # the flange frame of the vendor's description (the gripper is mounted on it)
     planning_group: str
+    trajectory_action: str  # control_msgs/FollowJointTrajectory of the arm's trajectory controller
+    gripper: GripperBinding
     workspace: Workspace
+    object_x_range: tuple[float, float]  # where the simulated worlds drop objects (base_link x)
+    object_y_range: tuple[float, float]
     home_joints: tuple[float, ...]
-    max_opening: float
-    embedded: bool  # whether the embedded MuJoCo world models this arm
+    max_joint_speed: float  # rad/s: the slowest joint's limit in the vendor's joint_limits
+    ros2_stack: str  # the ROS 2 driver a person with the hardware runs
+
+    @property
+    def max_opening(self) -> float:
+        return self.gripper.max_opening
+
+    @property
+    def pinch_frame(self) -> str:
+        """The pinch point between the fingertips (the simulated robot publishes it; add it on a real cell)."""
+        return "grasp_pinch"
 
 
 PROFILES: dict[str, RobotProfile] = {
     "ur5": RobotProfile(
         name="ur5",
+        model="Universal Robots UR5 + Robotiq 2F-85",
         joint_names=(
             "shoulder_pan_joint",
             "shoulder_lift_joint",
@@ -41,32 +84,14 @@ PROFILES: dict[str, RobotProfile] = {
         base_frame="base_link",
         tool_frame="tool0",
         planning_group="ur_manipulator",
+        trajectory_action="/scaled_joint_trajectory_controller/follow_joint_trajectory",
+        gripper=ROBOTIQ_2F85_KNUCKLE,
         workspace=Workspace(0.30, 0.70, -0.25, 0.25, 0.015, 0.35),
+        object_x_range=(0.42, 0.58),
+        object_y_range=(-0.08, 0.08),
         home_joints=(0.0, -1.57, 1.57, -1.57, -1.57, 0.0),
-        max_opening=0.085,
-        embedded=True,
-    ),
-    "abb": RobotProfile(
-        name="abb",
-        joint_names=("joint_1", "joint_2", "joint_3", "joint_4", "joint_5", "joint_6"),
-        base_frame="base_link",
-        tool_frame="tool0",
-        planning_group="manipulator",
-        workspace=Workspace(0.25, 0.50, -0.20, 0.20, 0.015, 0.30),
-        home_joints=(0.0, 0.0, 0.0, 0.0, 1.5708, 0.0),
-        max_opening=0.05,
-        embedded=False,
-    ),
-    "jaco": RobotProfile(
-        name="jaco",
-        joint_names=("joint_1", "joint_2", "joint_3", "joint_4", "joint_5", "joint_6"),
-        base_frame="base_link",
-        tool_frame="end_effector_link",
-        planning_group="manipulator",
-        workspace=Workspace(0.25, 0.60, -0.25, 0.25, 0.015, 0.35),
-        home_joints=(0.0, 2.9, 1.3, -2.07, 1.4, 0.0),
-        max_opening=0.085,
-        embedded=False,
+        max_joint_speed=3.15,
+        ros2_stack="Universal_Robots_ROS2_Driver (ur_robot_driver, ur_moveit_config) + ros2_robotiq_gripper",
     ),
 }
 

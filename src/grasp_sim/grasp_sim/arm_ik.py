@@ -1,4 +1,4 @@
-"""Inverse kinematics for the embedded arm with mink (differential IK on the MuJoCo model).
+"""Inverse kinematics for the simulated arms with mink (differential IK on the MuJoCo model).
 
 IK runs on a separate arm-only model so that object free joints never enter the solve.
 """
@@ -10,7 +10,8 @@ import mujoco
 import numpy as np
 from grasp_servo.pose import GripperPose
 
-from grasp_sim.arm_model import ARM_JOINTS, PINCH_SITE, arm_mjcf
+from grasp_sim.arm_model import PINCH_SITE, arm_mjcf
+from grasp_sim.arms import robot_model
 
 
 class IKFailedError(RuntimeError):
@@ -18,16 +19,20 @@ class IKFailedError(RuntimeError):
 
 
 class ArmIK:
-    """Solves joint positions that put the pinch site at a top-down ``GripperPose``."""
+    """Solves joint positions that put the pinch site of ``robot``'s arm at a top-down ``GripperPose``."""
 
     def __init__(
         self,
         home_joints: np.ndarray,
+        robot: str = "ur5",
         position_tolerance: float = 1e-3,
         orientation_tolerance: float = 1e-2,
         max_iterations: int = 60,
     ):
-        self.model = mujoco.MjModel.from_xml_string(arm_mjcf())
+        model = robot_model(robot)
+        self.joint_names = model.arm.joint_names
+        self.model = mujoco.MjModel.from_xml_string(arm_mjcf(model.gripper, arm=model.arm))
+        self._joint_qpos = np.array([self.model.joint(name).qposadr[0] for name in self.joint_names])
         self.configuration = mink.Configuration(self.model)
         self._task = mink.FrameTask(PINCH_SITE, "site", position_cost=1.0, orientation_cost=1.0)
         self._posture = mink.PostureTask(self.model, cost=1e-3)
@@ -36,11 +41,10 @@ class ArmIK:
         self.position_tolerance = position_tolerance
         self.orientation_tolerance = orientation_tolerance
         self.max_iterations = max_iterations
-        self._joint_qpos = np.array([self.model.joint(name).qposadr[0] for name in ARM_JOINTS])
 
     def _arm_to_model_q(self, arm_joints: np.ndarray) -> np.ndarray:
         q = np.zeros(self.model.nq)
-        q[: len(ARM_JOINTS)] = arm_joints
+        q[self._joint_qpos] = arm_joints
         return q
 
     def forward(self, arm_joints: np.ndarray) -> GripperPose:

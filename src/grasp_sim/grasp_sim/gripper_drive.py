@@ -1,13 +1,14 @@
-"""The Robotiq 2F-85's drive, one physics step at a time (the logic of ``GraspWorld.close_gripper``).
+"""A parallel gripper's drive, one physics step at a time (the logic of ``GraspWorld.close_gripper``).
 
-ROS drives the 2F-85 through ros2_robotiq_gripper's GripperActionController on the knuckle joint
-``robotiq_85_left_knuckle_joint``: 0.0 rad open (85 mm between the pads) to 0.8 rad closed, the opening linear in
-the knuckle angle. A command moves the fingers at the gripper's speed towards the goal; a finger that falls
-``block_lag`` behind its moving target is blocked (an object): from then on both targets are past closed, so the
-fingers squeeze with the grip force. A command to close fully squeezes too (the targets run past closed), as the
-world's own close does. The command is done when the fingers have been still for ``still_time`` (or after
-``timeout``); it reached its goal when the opening is within ``goal_tolerance`` of the goal's, else it stalled
-(normal for a grasp: the object keeps the fingers apart).
+ROS drives a gripper through a GripperActionController on one joint (``GripperJointScale``): the 2F-85 through
+ros2_robotiq_gripper's controller on ``robotiq_85_left_knuckle_joint``, 0.0 rad open (85 mm between the pads) to
+0.8 rad closed, the opening linear in the joint position between the open and closed positions. A command moves the
+fingers at the gripper's speed towards the goal; a finger that falls ``block_lag`` behind its moving target is
+blocked (an object): from then on both targets are past closed, so the fingers squeeze with the grip force. A
+command to close fully squeezes too (the targets run past closed), as the world's own close does. The command is
+done when the fingers have been still for ``still_time`` (or after ``timeout``); it reached its goal when the
+opening is within ``goal_tolerance`` of the goal's, else it stalled (normal for a grasp: the object keeps the
+fingers apart).
 
 Numpy only: the caller reads the finger positions and velocities and applies the targets.
 """
@@ -18,25 +19,41 @@ from dataclasses import dataclass
 
 import numpy as np
 
-KNUCKLE_JOINT = "robotiq_85_left_knuckle_joint"
 KNUCKLE_CLOSED = 0.8  # rad: the 2F-85's knuckle when the pads touch
 
 IDLE, MOVING, SQUEEZING, HOLDING, DONE = "idle", "moving", "squeezing", "holding", "done"
 
 
-def opening_from_knuckle(knuckle: float, max_opening: float) -> float:
-    """Opening between the pads (m) at a knuckle angle (rad), linear: 0.0 -> max_opening, 0.8 -> 0."""
-    return max_opening * (1.0 - knuckle / KNUCKLE_CLOSED)
+@dataclass(frozen=True)
+class GripperJointScale:
+    """The gripper joint's position and the opening between the pads, linear between open and closed."""
 
+    max_opening: float  # m at open_position
+    open_position: float = 0.0  # the joint's position (its controller's units) when fully open
+    closed_position: float = KNUCKLE_CLOSED  # ... when the pads touch
 
-def knuckle_from_opening(opening: float, max_opening: float) -> float:
-    """Knuckle angle (rad) of an opening (m), within [0, 0.8] (fingers shut on nothing overshoot a hair)."""
-    return float(np.clip(KNUCKLE_CLOSED * (1.0 - opening / max_opening), 0.0, KNUCKLE_CLOSED))
+    def opening(self, position: float) -> float:
+        """Opening between the pads (m) at a joint position: open_position -> max_opening, closed -> 0."""
+        return self.max_opening * (position - self.closed_position) / (self.open_position - self.closed_position)
+
+    def position(self, opening: float) -> float:
+        """Joint position of an opening (m), within open..closed (fingers shut on nothing overshoot a hair)."""
+        span = self.open_position - self.closed_position
+        return self.clip(self.closed_position + span * opening / self.max_opening)
+
+    def clip(self, position: float) -> float:
+        low, high = sorted((self.open_position, self.closed_position))
+        return float(np.clip(position, low, high))
+
+    @property
+    def per_metre(self) -> float:
+        """Joint units per metre of opening (negative when the position grows as the gripper closes)."""
+        return (self.open_position - self.closed_position) / self.max_opening
 
 
 @dataclass(frozen=True)
 class GripperStatus:
-    """What GripperCommand reports: position (knuckle rad), effort (N), stalled, reached_goal; and done."""
+    """What GripperCommand reports: position (joint units), effort (N), stalled, reached_goal; and done."""
 
     position: float
     opening: float  # m between the pads
@@ -44,7 +61,7 @@ class GripperStatus:
     stalled: bool  # the command ended short of its goal (an object between the pads)
     reached_goal: bool
     done: bool  # the last command has finished (True before any command)
-    goal: float | None  # knuckle rad of the last command
+    goal: float | None  # joint position of the last command
     command_id: int  # counts commands (0: none yet)
 
 
@@ -53,7 +70,7 @@ class GripperDrive:
 
     def __init__(
         self,
-        max_opening: float,
+        scale: GripperJointScale,
         closing_speed: float,
         shut_target: float,
         block_lag: float = 0.002,
@@ -62,7 +79,8 @@ class GripperDrive:
         timeout: float = 1.2,
         goal_tolerance: float = 0.001,
     ) -> None:
-        self.max_opening = max_opening
+        self.scale = scale
+        self.max_opening = scale.max_opening
         self.finger_speed = closing_speed / 2  # each finger moves half the opening's speed
         self.shut_target = shut_target
         self.block_lag = block_lag
@@ -71,7 +89,7 @@ class GripperDrive:
         self.timeout = timeout
         self.goal_tolerance = goal_tolerance
         self.command_id = 0  # counts commands over the drive's life (a reset does not restart it)
-        self.reset(np.full(2, max_opening / 2))
+        self.reset(np.full(2, scale.max_opening / 2))
 
     def reset(self, targets: np.ndarray) -> None:
         """No command; the fingers held at ``targets``."""
@@ -84,18 +102,19 @@ class GripperDrive:
         self._elapsed = 0.0
         self._still = 0.0
 
-    def command(self, knuckle: float, fingers: np.ndarray) -> bool:
-        """Start moving towards ``knuckle`` (rad, clipped to [0, 0.8]) from the fingers' positions ``fingers``.
+    def command(self, position: float, fingers: np.ndarray) -> bool:
+        """Start moving towards joint ``position`` (clipped to open..closed) from the fingers' positions ``fingers``.
 
         Returns whether this command closes the gripper (a smaller opening than now).
         """
-        knuckle = float(np.clip(knuckle, 0.0, KNUCKLE_CLOSED))
-        self.goal = knuckle
-        self._goal_half = opening_from_knuckle(knuckle, self.max_opening) / 2
+        position = self.scale.clip(position)
+        self.goal = position
+        self._goal_half = self.scale.opening(position) / 2
         fingers = np.asarray(fingers, dtype=float)
         self._closing = self._goal_half < float(fingers.mean())
         # Closing fully squeezes what is in the way (the targets run on past closed), as the world's close does.
-        self._end = self.shut_target if self._closing and knuckle >= KNUCKLE_CLOSED else self._goal_half
+        fully = position == self.scale.closed_position
+        self._end = self.shut_target if self._closing and fully else self._goal_half
         self._targets = fingers.copy()
         self.mode = MOVING
         self._elapsed = 0.0
@@ -151,10 +170,10 @@ class GripperDrive:
         reached = False
         if self.goal is not None and done:
             # Fingers squeezed shut on nothing overshoot closed a hair (negative opening): that is closed.
-            goal_opening = opening_from_knuckle(self.goal, self.max_opening)
+            goal_opening = self.scale.opening(self.goal)
             reached = abs(max(opening, 0.0) - goal_opening) <= self.goal_tolerance
         return GripperStatus(
-            position=knuckle_from_opening(opening, self.max_opening),
+            position=self.scale.position(opening),
             opening=float(opening),
             effort=float(effort),
             stalled=self.mode == DONE and not reached,

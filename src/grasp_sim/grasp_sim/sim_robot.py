@@ -1,12 +1,13 @@
-"""A simulated UR5 + Robotiq 2F-85 + wrist depth camera, driven step by step from outside (the ROS sim node's core).
+"""A simulated arm + gripper + wrist depth camera, driven step by step from outside (the ROS sim node's core).
 
 ``SimRobot`` wraps a ``GraspWorld``: the same scenes, physics, camera, monitors and ground truth, but nothing
 moves unless commanded. Joint trajectories are tracked by setting the arm's position servos every physics step
-(as a joint trajectory controller does), the gripper is driven like ros2_robotiq_gripper's controller drives the
-2F-85 (``GripperDrive``: the world's own close logic), and ``step`` advances physics with the world's monitors
-(the late push, contact forces). Frames and transforms follow REP 103: base_link is the world frame (table top
-at z = 0), tool0 the flange (z along the tool axis), the pinch point and the camera's optical frame are fixed in
-tool0 (taken from the MJCF geometry).
+(as a joint trajectory controller does), the gripper is driven as a GripperActionController drives it, on the
+profile's gripper joint in its units (``GripperDrive``: the world's own close logic), and ``step`` advances
+physics with the world's monitors (the late push, contact forces). Joint names, frames and the gripper's units
+are the robot profile's (grasp_servo.robot_profiles). Frames and transforms follow REP 103: base_link is the
+world frame (table top at z = 0), the profile's tool frame the flange (z along the tool axis), the pinch point
+and the camera's optical frame are fixed in it (taken from the MJCF geometry).
 
 The automatic label is not computed here (the servo lifts, shakes and reads the opening itself);
 ``check_grasp`` gives the simulation's audit of it. Imports MuJoCo, never rclpy.
@@ -21,8 +22,8 @@ from typing import Any
 import mujoco
 import numpy as np
 
-from grasp_sim.arm_model import ARM_JOINTS, FINGER_SHUT, PINCH_SITE
-from grasp_sim.gripper_drive import KNUCKLE_CLOSED, KNUCKLE_JOINT, GripperDrive, GripperStatus, knuckle_from_opening
+from grasp_sim.arm_model import FINGER_SHUT, PINCH_SITE
+from grasp_sim.gripper_drive import GripperDrive, GripperJointScale, GripperStatus
 from grasp_sim.objects import ObjectSpec
 from grasp_sim.trajectory import (
     GOAL_TOLERANCE_VIOLATED,
@@ -34,14 +35,11 @@ from grasp_sim.trajectory import (
 from grasp_sim.world import SETTLE_TIME, GraspWorld, _audit_text, failure_category
 from grasp_sim.world_config import WorldConfig
 
-JOINT_NAMES = (*ARM_JOINTS, KNUCKLE_JOINT)
-BASE_FRAME = "base_link"
-TOOL_FRAME = "tool0"
 PINCH_FRAME = "grasp_pinch"
 CAMERA_FRAME = "wrist_camera_depth_optical_frame"
 #: Trajectory states.
 IDLE, ACTIVE, SUCCEEDED, ABORTED, CANCELED = "idle", "active", "succeeded", "aborted", "canceled"
-MIN_GRIP_FORCE = 20.0  # N: the 2F-85's least grip force (its datasheet: 20-235 N)
+MIN_GRIP_FORCE = 20.0  # N: the least grip force a command may set (the 2F-85's datasheet: 20-235 N)
 
 
 @dataclass(frozen=True)
@@ -136,11 +134,19 @@ class SimRobot:
         goal_time: float = 1.0,
     ) -> None:
         self.world = GraspWorld(config, robot)
+        profile = self.world.profile
+        self.profile = profile
+        self.arm_joints = self.world.joint_names
+        self.joint_names = (*self.arm_joints, profile.gripper.joint)  # /joint_states order
+        self.base_frame = profile.base_frame
+        self.tool_frame = profile.tool_frame
         self.goal_tolerance = goal_tolerance  # rad, every joint, at the end
         self.path_tolerance = path_tolerance  # rad, every joint, while moving: more is a collision (aborted)
         self.goal_time = goal_time  # s after the last point to be within goal_tolerance
         g = self.world.gripper
-        self.drive = GripperDrive(g.max_opening, g.closing_speed, FINGER_SHUT)
+        binding = profile.gripper
+        self.scale = GripperJointScale(g.max_opening, binding.open_position, binding.closed_position)
+        self.drive = GripperDrive(self.scale, g.closing_speed, FINGER_SHUT)
         self.names: list[str] = []
         self.episode = 0  # counts resets
         self._goal_id = 0
@@ -168,9 +174,8 @@ class SimRobot:
         self.drive.reset(world.finger_positions())
         self._successes = 0
         self._disturbed = False
-        self._knuckle_per_metre = KNUCKLE_CLOSED / world.gripper.max_opening
-        # Fixed transforms in tool0, from the model's geometry.
-        tool = world.model.body(TOOL_FRAME).id
+        # Fixed transforms in the tool frame, from the model's geometry.
+        tool = world.model.body(world.arm.tool_link).id
         self._tool_id = tool
         tool_pos, tool_rot = world.data.xpos[tool], world.data.xmat[tool].reshape(3, 3)
         pinch = world.model.site(PINCH_SITE).id
@@ -193,7 +198,8 @@ class SimRobot:
         """
         world = self.world
         trajectory = JointTrajectory.build(
-            joint_names, points, ARM_JOINTS, world.arm_joint_positions(), world.arm_joint_limits()
+            joint_names, points, self.arm_joints, world.arm_joint_positions(), world.arm_joint_limits(),
+            self.profile.max_joint_speed,
         )
         if self._state.status == ACTIVE:
             self._finish(ABORTED, INVALID_GOAL, "aborted: replaced by a newer trajectory")
@@ -218,19 +224,20 @@ class SimRobot:
         self._state = TrajectoryState(status, code, message, self._state.goal_id)
 
     # --------------------------------------------------------------- gripper
-    def command_gripper(self, knuckle: float, max_effort: float = 0.0) -> int:
-        """Move the fingers towards a knuckle angle (rad: 0.0 open .. 0.8 closed) at the 2F-85's speed.
+    def command_gripper(self, position: float, max_effort: float = 0.0) -> int:
+        """Move the fingers towards a gripper joint position (the profile's units, e.g. the 2F-85's knuckle:
+        0.0 rad open .. 0.8 closed) at the gripper's speed.
 
-        ``max_effort`` (N) limits the squeeze, between the 2F-85's least (20 N) and the modelled grip force;
+        ``max_effort`` (N) limits the squeeze, between 20 N and the modelled grip force;
         0 (or less) means the modelled grip force. A command to close starts a grasp (the approach's monitors
         stop; the target is the object nearest the pinch point in the last frame). Returns the command's id.
         """
-        if not np.isfinite(knuckle) or not np.isfinite(max_effort):
-            raise ValueError(f"gripper command must be finite, got position {knuckle!r}, max_effort {max_effort!r}")
+        if not np.isfinite(position) or not np.isfinite(max_effort):
+            raise ValueError(f"gripper command must be finite, got position {position!r}, max_effort {max_effort!r}")
         world = self.world
         force = world.gripper.grip_force if max_effort <= 0 else max(MIN_GRIP_FORCE, float(max_effort))
         world.set_finger_force_limit(force)
-        if self.drive.command(knuckle, world.finger_positions()):
+        if self.drive.command(position, world.finger_positions()):
             world.begin_close()
         return self.drive.command_id
 
@@ -272,7 +279,7 @@ class SimRobot:
                 j = int(np.argmax(error))
                 self._finish(
                     ABORTED, PATH_TOLERANCE_VIOLATED,
-                    f"{ARM_JOINTS[j]} is {error[j]:.3f} rad from its path (tolerance {self.path_tolerance:g}): "
+                    f"{self.arm_joints[j]} is {error[j]:.3f} rad from its path (tolerance {self.path_tolerance:g}): "
                     "blocked (a collision?); the arm holds where it is",
                 )
             else:
@@ -299,29 +306,28 @@ class SimRobot:
 
     # -------------------------------------------------------------- readouts
     def joint_positions(self) -> np.ndarray:
-        """The six arm joints (rad) and the knuckle (rad, from the opening), in ``JOINT_NAMES`` order."""
-        knuckle = knuckle_from_opening(self.world.gripper_opening(), self.world.gripper.max_opening)
-        return np.append(self.world.arm_joint_positions(), knuckle)
+        """The arm joints (rad) and the gripper joint (from the opening), in ``joint_names`` order."""
+        return np.append(self.world.arm_joint_positions(), self.scale.position(self.world.gripper_opening()))
 
     def joint_velocities(self) -> np.ndarray:
-        knuckle_velocity = -self._knuckle_per_metre * float(self.world.finger_velocities().sum())
-        return np.append(self.world.arm_joint_velocities(), knuckle_velocity)
+        gripper_velocity = self.scale.per_metre * float(self.world.finger_velocities().sum())
+        return np.append(self.world.arm_joint_velocities(), gripper_velocity)
 
     def joint_efforts(self) -> np.ndarray:
         """Arm servo torques (N m) and the fingers' squeeze (N)."""
         return np.append(self.world.arm_joint_efforts(), self._squeeze())
 
     def tool_pose(self) -> Transform:
-        """base_link -> tool0."""
+        """base_link -> the tool frame (the flange)."""
         data = self.world.data
         return Transform.from_matrix(data.xpos[self._tool_id], data.xmat[self._tool_id].reshape(3, 3))
 
     def pinch_transform(self) -> Transform:
-        """tool0 -> grasp_pinch (fixed): the point between the fingertips, axes as tool0's."""
+        """tool frame -> grasp_pinch (fixed): the point between the fingertips, axes as the tool frame's."""
         return self._pinch
 
     def camera_transform(self) -> Transform:
-        """tool0 -> wrist_camera_depth_optical_frame (fixed): z along the view, x along image columns, y rows."""
+        """tool frame -> wrist_camera_depth_optical_frame (fixed): z along the view, x along columns, y rows."""
         return self._camera
 
     def render_depth(self) -> np.ndarray:

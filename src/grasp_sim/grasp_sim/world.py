@@ -1,4 +1,4 @@
-"""The embedded grasping world: a UR5-class arm over a table of objects, in MuJoCo.
+"""The embedded grasping world: an arm (UR5, ABB IRB 120, Kinova Jaco 2 or Gen3) over a table of objects, in MuJoCo.
 
 ``GraspWorld`` is the only place that touches MuJoCo state during an episode. It gives the wrist depth frame
 and the gripper pose, executes Cartesian motions through IK and position-controlled joints (real physics:
@@ -22,16 +22,8 @@ from grasp_servo.pose import GripperPose, apply_motion, motion_between
 from grasp_servo.robot_profiles import get_profile
 
 from grasp_sim.arm_ik import ArmIK, IKFailedError
-from grasp_sim.arm_model import (
-    ARM_JOINTS,
-    CAMERA_SITE,
-    FINGER_JOINTS,
-    FINGER_SHUT,
-    PINCH_SITE,
-    ROBOT_GEOM_GROUP,
-    GripperGeometry,
-    arm_mjcf,
-)
+from grasp_sim.arm_model import CAMERA_SITE, FINGER_JOINTS, FINGER_SHUT, PINCH_SITE, ROBOT_GEOM_GROUP, arm_mjcf
+from grasp_sim.arms import robot_model
 from grasp_sim.depth_camera import RayCastDepthCamera
 from grasp_sim.objects import ObjectSpec, add_object, draw_objects, place_objects, resolve_object_set
 from grasp_sim.objects.placement import footprint_radius
@@ -157,19 +149,17 @@ class GraspWorld:
     def __init__(self, config: WorldConfig | None = None, robot: str = "ur5"):
         self.config = config or WorldConfig()
         profile = get_profile(robot)
-        if not profile.embedded:
-            raise ValueError(
-                f"the embedded world models the ur5 only; '{robot}' runs through ROS 2 and MoveIt"
-            )
         self.profile = profile
+        model = robot_model(robot)
+        self.arm = model.arm
+        self.joint_names = model.arm.joint_names
+        self._object_x_range, self._object_y_range = self.config.object_region(robot)
         # The pads' (and the table's) friction is the floor of the objects' range: MuJoCo's maximum rule then
         # gives every contact the object's own coefficient.
-        floor = min(GripperGeometry().pad_friction[0], self.config.sliding_friction_range[0])
-        self.gripper = dataclasses.replace(
-            GripperGeometry(), pad_friction=(floor, *GripperGeometry().pad_friction[1:])
-        )
+        floor = min(model.gripper.pad_friction[0], self.config.sliding_friction_range[0])
+        self.gripper = dataclasses.replace(model.gripper, pad_friction=(floor, *model.gripper.pad_friction[1:]))
         self._home = np.array(profile.home_joints)
-        self.ik = ArmIK(self._home)
+        self.ik = ArmIK(self._home, robot)
         # A named set (grasp_sim.objects.OBJECT_SETS: train, heldout, shapes_*, everyday, urdf_*) or a folder
         # of meshes; train and heldout draw exactly as sample_objects did.
         cache = Path(self.config.mesh_cache_dir) if self.config.mesh_cache_dir else None
@@ -201,7 +191,7 @@ class GraspWorld:
             self.objects = list(objects)
         else:
             self.objects = self._with_sampled_physics(draw_objects(self._pool, count, self._rng), seed)
-        spec = mujoco.MjSpec.from_string(arm_mjcf(self.gripper))
+        spec = mujoco.MjSpec.from_string(arm_mjcf(self.gripper, arm=self.arm))
         table = spec.worldbody.add_geom(
             name="table",
             type=mujoco.mjtGeom.mjGEOM_BOX,
@@ -215,7 +205,7 @@ class GraspWorld:
         table.group = 0
         # Footprints that do not overlap; an object with no room left is not dropped at all. Scenes that always
         # fitted draw the same positions and yaws as before.
-        placements = place_objects(self.objects, self._rng, cfg.object_x_range, cfg.object_y_range)
+        placements = place_objects(self.objects, self._rng, self._object_x_range, self._object_y_range)
         self.objects = [self.objects[p.index] for p in placements]
         self._footprints = [footprint_radius(obj) for obj in self.objects]
         names = []
@@ -226,11 +216,11 @@ class GraspWorld:
         self.model = spec.compile()
         self.data = mujoco.MjData(self.model)
         self._object_body_ids = [self.model.body(name).id for name in names]
-        self._arm_qpos = np.array([self.model.joint(j).qposadr[0] for j in ARM_JOINTS])
-        self._arm_dofs = np.array([self.model.joint(j).dofadr[0] for j in ARM_JOINTS])
+        self._arm_qpos = np.array([self.model.joint(j).qposadr[0] for j in self.joint_names])
+        self._arm_dofs = np.array([self.model.joint(j).dofadr[0] for j in self.joint_names])
         self._finger_qpos = np.array([self.model.joint(j).qposadr[0] for j in FINGER_JOINTS])
         self._finger_qvel = np.array([self.model.joint(j).dofadr[0] for j in FINGER_JOINTS])
-        self._arm_actuators = np.arange(len(ARM_JOINTS))
+        self._arm_actuators = np.arange(len(self.joint_names))
         self._finger_actuators = np.array(
             [self.model.actuator("left_finger").id, self.model.actuator("right_finger").id]
         )
@@ -245,8 +235,8 @@ class GraspWorld:
         self.camera = RayCastDepthCamera(self.model, CAMERA_SITE, cfg.camera)
         self._pinch_id = self.model.site(PINCH_SITE).id
         start = GripperPose(
-            0.5 * sum(cfg.object_x_range) + self._rng.uniform(-cfg.start_xy_jitter, cfg.start_xy_jitter),
-            0.5 * sum(cfg.object_y_range) + self._rng.uniform(-cfg.start_xy_jitter, cfg.start_xy_jitter),
+            0.5 * sum(self._object_x_range) + self._rng.uniform(-cfg.start_xy_jitter, cfg.start_xy_jitter),
+            0.5 * sum(self._object_y_range) + self._rng.uniform(-cfg.start_xy_jitter, cfg.start_xy_jitter),
             cfg.start_height,
             self._rng.uniform(-np.pi / 2, np.pi / 2),
         )
@@ -432,7 +422,7 @@ class GraspWorld:
             self._step()
 
     def arm_joint_positions(self) -> np.ndarray:
-        """The six arm joints' positions (rad), in ``ARM_JOINTS`` order."""
+        """The six arm joints' positions (rad), in ``joint_names`` order."""
         return self.data.qpos[self._arm_qpos].copy()
 
     def arm_joint_velocities(self) -> np.ndarray:
@@ -444,10 +434,10 @@ class GraspWorld:
 
     def arm_joint_limits(self) -> np.ndarray:
         """(6, 2) lower and upper position limits (rad) of the arm joints."""
-        return np.array([self.model.joint(name).range for name in ARM_JOINTS], dtype=float)
+        return np.array([self.model.joint(name).range for name in self.joint_names], dtype=float)
 
     def set_arm_targets(self, joints: np.ndarray) -> None:
-        """Position targets of the arm's servos (rad, ``ARM_JOINTS`` order), applied from the next step."""
+        """Position targets of the arm's servos (rad, ``joint_names`` order), applied from the next step."""
         self.data.ctrl[self._arm_actuators] = joints
 
     def finger_positions(self) -> np.ndarray:
@@ -519,8 +509,8 @@ class GraspWorld:
         distance = float(rng.uniform(*cfg.disturbance_distance))
         start = self.data.xpos[self._object_body_ids[index]][:2].copy()
         margin = 0.03
-        low = np.array([cfg.object_x_range[0], cfg.object_y_range[0]]) - margin
-        high = np.array([cfg.object_x_range[1], cfg.object_y_range[1]]) + margin
+        low = np.array([self._object_x_range[0], self._object_y_range[0]]) - margin
+        high = np.array([self._object_x_range[1], self._object_y_range[1]]) + margin
         direction = None
         for _attempt in range(20):  # a random direction that keeps the object near the object region
             angle = rng.uniform(-np.pi, np.pi)
@@ -775,10 +765,10 @@ class GraspWorld:
         y = self.data.qpos[qpos_adr + 1] + distance * math.sin(direction)
         margin = 0.03
         self.data.qpos[qpos_adr] = float(
-            np.clip(x, self.config.object_x_range[0] - margin, self.config.object_x_range[1] + margin)
+            np.clip(x, self._object_x_range[0] - margin, self._object_x_range[1] + margin)
         )
         self.data.qpos[qpos_adr + 1] = float(
-            np.clip(y, self.config.object_y_range[0] - margin, self.config.object_y_range[1] + margin)
+            np.clip(y, self._object_y_range[0] - margin, self._object_y_range[1] + margin)
         )
         self.data.qpos[qpos_adr + 2] += 0.003
         self.data.qvel[dof_adr : dof_adr + 6] = 0.0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from grasp_servo.robot_profiles import get_profile
+
 from grasp_sim.depth_camera import CameraConfig
 
 #: Disturbance modes: none; "early", the object nearest the gripper is moved (teleported) before the frame of
@@ -20,9 +22,10 @@ class WorldConfig:
     object_set: str = "train"
     min_objects: int = 1
     max_objects: int = 5
-    # Region of the table (base_link x, y) where objects are dropped.
-    object_x_range: tuple[float, float] = (0.42, 0.58)
-    object_y_range: tuple[float, float] = (-0.08, 0.08)
+    # Region of the table (base_link x, y) where objects are dropped; None: the robot profile's object region
+    # (grasp_servo.robot_profiles: within every arm's reach, 16 x 16 cm).
+    object_x_range: tuple[float, float] | None = None
+    object_y_range: tuple[float, float] | None = None
     # Start pose of the pinch point: above the centre of the object region, jittered.
     start_height: float = 0.28
     start_xy_jitter: float = 0.04
@@ -94,6 +97,13 @@ class WorldConfig:
                 raise ValueError(f"{name} must be (low, high) with 0 < low <= high, got {(low, high)}")
         if self.shake_cycles < 0 or self.shake_amplitude < 0 or self.shake_frequency <= 0:
             raise ValueError("shake_cycles and shake_amplitude must be >= 0 and shake_frequency > 0")
+
+    def object_region(self, robot: str) -> tuple[tuple[float, float], tuple[float, float]]:
+        """The (x, y) ranges of the object region for ``robot``: this config's, else the robot profile's."""
+        profile = get_profile(robot)
+        x_range = self.object_x_range or profile.object_x_range
+        y_range = self.object_y_range or profile.object_y_range
+        return (float(x_range[0]), float(x_range[1])), (float(y_range[0]), float(y_range[1]))
 
     @property
     def disturbed(self) -> bool:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from grasp_servo.pose import GripperPose
-from grasp_sim.arm_model import ARM_JOINTS
-from grasp_sim.gripper_drive import KNUCKLE_CLOSED, knuckle_from_opening, opening_from_knuckle
+from grasp_servo.robot_profiles import get_profile
+from grasp_sim.gripper_drive import KNUCKLE_CLOSED, GripperJointScale
 from grasp_sim.objects import ObjectPart, ObjectSpec
-from grasp_sim.sim_robot import ABORTED, ACTIVE, CANCELED, JOINT_NAMES, SUCCEEDED, SimRobot
+from grasp_sim.sim_robot import ABORTED, ACTIVE, CANCELED, SUCCEEDED, SimRobot
 from grasp_sim.trajectory import INVALID_GOAL, INVALID_JOINTS, JointTrajectory, TrajectoryError
 from grasp_sim.world_config import WorldConfig
+
+ARM_JOINTS = get_profile("ur5").joint_names
+JOINT_NAMES = (*ARM_JOINTS, "robotiq_85_left_knuckle_joint")
 
 
 def box(width: float = 0.04, height: float = 0.05, mass: float = 0.2, name: str = "box") -> ObjectSpec:
@@ -150,10 +153,18 @@ def test_a_blocked_arm_aborts_with_a_path_tolerance_violation(robot):
 
 
 def test_knuckle_and_opening_map_linearly_like_the_2f85():
-    assert opening_from_knuckle(0.0, 0.085) == pytest.approx(0.085)
-    assert opening_from_knuckle(0.4, 0.085) == pytest.approx(0.0425)
-    assert knuckle_from_opening(0.0, 0.085) == pytest.approx(KNUCKLE_CLOSED)
-    assert knuckle_from_opening(-0.001, 0.085) == KNUCKLE_CLOSED and knuckle_from_opening(0.09, 0.085) == 0.0
+    knuckle = GripperJointScale(0.085)
+    assert knuckle.opening(0.0) == pytest.approx(0.085)
+    assert knuckle.opening(0.4) == pytest.approx(0.0425)
+    assert knuckle.position(0.0) == pytest.approx(KNUCKLE_CLOSED)
+    assert knuckle.position(-0.001) == KNUCKLE_CLOSED and knuckle.position(0.09) == 0.0
+
+
+def test_a_gripper_whose_position_falls_as_it_closes_maps_the_other_way():
+    turns = GripperJointScale(0.1, open_position=6800.0, closed_position=0.0)
+    assert turns.opening(6800.0) == pytest.approx(0.1) and turns.opening(0.0) == pytest.approx(0.0)
+    assert turns.position(0.05) == pytest.approx(3400.0) and turns.position(0.2) == 6800.0
+    assert turns.per_metre == pytest.approx(68000.0)
 
 
 def test_the_gripper_closes_fully_on_nothing_and_opens_again(robot):

@@ -22,17 +22,19 @@ pytest.importorskip("tf2_ros", reason="tf2_ros (tf2_ros_py) is not installed")
 from builtin_interfaces.msg import Duration  # noqa: E402
 from control_msgs.action import FollowJointTrajectory, GripperCommand  # noqa: E402
 from grasp_servo.pose import GripperPose  # noqa: E402
+from grasp_servo.robot_profiles import get_profile  # noqa: E402
 from grasp_servo.ros.parameters import ParameterError  # noqa: E402
 from grasp_sim.arm_ik import ArmIK  # noqa: E402
-from grasp_sim.arm_model import ARM_JOINTS  # noqa: E402
 from grasp_sim.ros.sim_robot_node import (  # noqa: E402
-    GRIPPER_ACTION,
     TOPIC_CAMERA_INFO,
     TOPIC_DEPTH_IMAGE,
     TOPIC_JOINT_STATES,
-    TRAJECTORY_ACTION,
     SimRobotNode,
 )
+
+UR5 = get_profile("ur5")
+ARM_JOINTS = UR5.joint_names
+TRAJECTORY_ACTION, GRIPPER_ACTION = UR5.trajectory_action, UR5.gripper.action
 from rclpy.action import ActionClient  # noqa: E402
 from rclpy.executors import MultiThreadedExecutor  # noqa: E402
 from rclpy.parameter import Parameter  # noqa: E402

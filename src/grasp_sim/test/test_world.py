@@ -107,8 +107,8 @@ def test_camera_resolution_and_bad_settings():
         CameraConfig(width=1000)
     with pytest.raises(ValueError, match="objects per scene"):
         WorldConfig(min_objects=0)
-    with pytest.raises(ValueError, match="ur5 only"):
-        GraspWorld(WorldConfig(), robot="abb")
+    with pytest.raises(ValueError, match="unknown robot .kuka.: choose one of"):
+        GraspWorld(WorldConfig(), robot="kuka")
 
 
 def test_stamps_are_monotonic_across_episodes(single_object_world):

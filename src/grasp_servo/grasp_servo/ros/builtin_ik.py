@@ -36,11 +36,12 @@ class JointPlan:
 
 
 class BuiltinArmPlanner:
-    """Plans pinch-point goals for the UR5 with mink IK (lazy: MuJoCo and mink load on first use)."""
+    """Plans pinch-point goals for a simulated arm's model with mink IK (lazy: MuJoCo and mink load on first use)."""
 
     def __init__(
         self,
         home_joints: Sequence[float],
+        robot: str = "ur5",
         linear_speed: float = 0.3,
         angular_speed: float = 2.0,
         max_joint_speed: float = 1.5,
@@ -48,6 +49,7 @@ class BuiltinArmPlanner:
         if min(linear_speed, angular_speed, max_joint_speed) <= 0:
             raise ValueError("linear_speed, angular_speed and max_joint_speed must be > 0")
         self.max_joint_speed = float(max_joint_speed)
+        self.robot = robot
         self.home_joints = np.asarray(home_joints, dtype=float)
         self.linear_speed = float(linear_speed)
         self.angular_speed = float(angular_speed)
@@ -57,10 +59,9 @@ class BuiltinArmPlanner:
     def _solver(self) -> Any:  # grasp_sim.arm_ik.ArmIK, imported lazily
         if self._ik is None:
             from grasp_sim.arm_ik import ArmIK
-            from grasp_sim.arm_model import ARM_JOINTS
 
-            self._ik = ArmIK(self.home_joints)
-            self._names = tuple(ARM_JOINTS)
+            self._ik = ArmIK(self.home_joints, self.robot)
+            self._names = tuple(self._ik.joint_names)
         return self._ik
 
     @property

@@ -133,8 +133,8 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
             (self.get_logger().info if ok else self.get_logger().warning)(f"planning scene: {what}")
         else:
             self.planner = BuiltinArmPlanner(
-                self.profile.home_joints, float(values["linear_speed"]), float(values["angular_speed"]),
-                float(values["max_joint_speed"]),
+                self.profile.home_joints, self.profile.name, float(values["linear_speed"]),
+                float(values["angular_speed"]), float(values["max_joint_speed"]),
             )
             self._arm_names = self.planner.joint_names  # loads the IK model now, not on the first goal
 

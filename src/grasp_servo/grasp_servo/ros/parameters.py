@@ -358,7 +358,8 @@ def workspace_from(values: Sequence[float]) -> Workspace:
 
 
 ROBOT_SPEC = ParamSpec(
-    "robot", "ur5", "robot profile: ur5, abb or jaco (joint names, frames, workspace)", choices=tuple(sorted(PROFILES))
+    "robot", "ur5", "robot profile: ur5, abb, jaco or gen3 (joint names, frames, controllers, gripper, workspace)",
+    choices=tuple(sorted(PROFILES)),
 )
 
 
@@ -453,11 +454,11 @@ def motion_specs(profile: RobotProfile) -> list[ParamSpec]:
         ParamSpec("planning_group", profile.planning_group, "MoveIt planning group of the arm", text=TOKEN),
         ParamSpec(
             "pose_link",
-            profile.tool_frame,
+            profile.pinch_frame,
             "robot link whose pose the goals set (the pinch point; MoveIt plans for it)",
             text=FRAME_ID,
         ),
-        ParamSpec("pinch_frame", profile.tool_frame, "TF frame of the pinch point (gripper state)", text=FRAME_ID),
+        ParamSpec("pinch_frame", profile.pinch_frame, "TF frame of the pinch point (gripper state)", text=FRAME_ID),
         ParamSpec("base_frame", profile.base_frame, "frame goals must be given in", text=FRAME_ID),
         workspace_spec(profile, "[x_min, x_max, y_min, y_max, z_min, z_max]: goals outside are refused"),
         ParamSpec("workspace_tolerance", 0.002, "metres a goal may lie outside the workspace (rounding)",
@@ -467,24 +468,24 @@ def motion_specs(profile: RobotProfile) -> list[ParamSpec]:
         ParamSpec("ik_backend", "builtin", "builtin: mink IK on the arm's model, trajectories to the arm's "
                   "FollowJointTrajectory controller (no MoveIt); moveit: plan and execute with moveit_py",
                   choices=IK_BACKENDS),
-        ParamSpec("trajectory_action", "/scaled_joint_trajectory_controller/follow_joint_trajectory",
+        ParamSpec("trajectory_action", profile.trajectory_action,
                   "control_msgs/action/FollowJointTrajectory of the arm (ik_backend builtin)", text=ROS_NAME),
         ParamSpec("linear_speed", 0.3, "m/s of the pinch point on straight-line moves (ik_backend builtin)",
                   low=0.0, high=2.0, low_open=True),
         ParamSpec("angular_speed", 2.0, "rad/s of yaw on moves (ik_backend builtin)", low=0.0, high=10.0,
                   low_open=True),
-        ParamSpec("max_joint_speed", 1.5, "rad/s no joint exceeds on planned moves (ik_backend builtin; UR5 "
-                  "limit 3.15)", low=0.0, high=10.0, low_open=True),
+        ParamSpec("max_joint_speed", min(1.5, profile.max_joint_speed), "rad/s no joint exceeds on planned moves "
+                  f"(ik_backend builtin; {profile.name} limit {profile.max_joint_speed:g})", low=0.0, high=10.0,
+                  low_open=True),
         seconds("trajectory_timeout_s", 10.0, "seconds a trajectory may take beyond its planned duration", 0.1, 600.0),
-        ParamSpec("gripper_action", "/robotiq_gripper_controller/gripper_cmd",
-                  "control_msgs/action/GripperCommand of the gripper (ros2_robotiq_gripper's controller)",
-                  text=ROS_NAME),
-        ParamSpec("gripper_joint", "robotiq_85_left_knuckle_joint", "joint in /joint_states whose position "
+        ParamSpec("gripper_action", profile.gripper.action,
+                  f"control_msgs/action/GripperCommand of the gripper ({profile.gripper.model})", text=ROS_NAME),
+        ParamSpec("gripper_joint", profile.gripper.joint, "joint in /joint_states whose position "
                   "gives the finger opening (between the open and closed positions)", text=TOKEN),
-        ParamSpec("gripper_open_position", 0.0, "GripperCommand position to open (Robotiq knuckle: 0.0 rad)",
-                  low=-10.0, high=10.0),
-        ParamSpec("gripper_closed_position", 0.8, "GripperCommand position to close (Robotiq knuckle: 0.8 rad)",
-                  low=-10.0, high=10.0),
+        ParamSpec("gripper_open_position", profile.gripper.open_position,
+                  f"GripperCommand position to open ({profile.gripper.units})", low=-10000.0, high=10000.0),
+        ParamSpec("gripper_closed_position", profile.gripper.closed_position,
+                  f"GripperCommand position to close ({profile.gripper.units})", low=-10000.0, high=10000.0),
         ParamSpec("max_opening", float(profile.max_opening), "finger opening (m) at gripper_open_position",
                   low=0.0, high=0.5, low_open=True),
         ParamSpec("gripper_max_effort", 0.0, "GripperCommand max_effort (see your controller's convention)",

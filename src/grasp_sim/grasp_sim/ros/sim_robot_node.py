@@ -1,11 +1,12 @@
-"""``sim_robot`` node: the embedded world as a simulated UR5 + Robotiq 2F-85 + wrist depth camera on ROS 2.
+"""``sim_robot`` node: the embedded world as a simulated arm + gripper + wrist depth camera on ROS 2.
 
 Physics runs in its own thread (``SimRobot`` under a lock), paced at ``real_time_factor`` x wall time, and the
 node is the clock source: everything is stamped with simulated time, and ``/clock`` is published (run the other
-nodes with use_sim_time:=true). Publishes ``/clock``, ``/joint_states`` (the UR5's six joints and the 2F-85's
-``robotiq_85_left_knuckle_joint``), ``/tf`` (base_link -> tool0), ``/tf_static`` (tool0 -> grasp_pinch,
-tool0 -> wrist_camera_depth_optical_frame), ``/wrist_camera/depth/image_raw`` and ``.../camera_info``
-(sensor-data QoS, at ``camera_rate_hz`` of simulated time). Serves the UR driver's
+nodes with use_sim_time:=true). Everything named after the robot profile (``robot``: ur5, abb, jaco, gen3;
+grasp_servo.robot_profiles) is the real stack's name. For the UR5: publishes ``/clock``, ``/joint_states`` (the
+six joints and the 2F-85's ``robotiq_85_left_knuckle_joint``), ``/tf`` (base_link -> tool0), ``/tf_static``
+(tool0 -> grasp_pinch, tool0 -> wrist_camera_depth_optical_frame), ``/wrist_camera/depth/image_raw`` and
+``.../camera_info`` (sensor-data QoS, at ``camera_rate_hz`` of simulated time). Serves the UR driver's
 ``/scaled_joint_trajectory_controller/follow_joint_trajectory`` (control_msgs/FollowJointTrajectory), the
 Robotiq controller's ``/robotiq_gripper_controller/gripper_cmd`` (control_msgs/GripperCommand), and
 ``~/reset_episode`` / ``~/check_grasp`` (grasp_interfaces). All behaviour is in ``grasp_sim.sim_robot``; this
@@ -32,21 +33,15 @@ from grasp_sim.ros.sim_loop import Pacer, Periodic, encode_depth
 from grasp_sim.ros.sim_parameters import SIM_RULES, SimParameters, sim_parameters, sim_specs
 from grasp_sim.sim_robot import (
     ACTIVE,
-    ARM_JOINTS,
-    BASE_FRAME,
     CAMERA_FRAME,
-    JOINT_NAMES,
     PINCH_FRAME,
     SUCCEEDED,
-    TOOL_FRAME,
     SimRobot,
     Transform,
 )
 from grasp_sim.trajectory import INVALID_GOAL, TrajectoryError
 
 NODE_NAME = "sim_robot"
-TRAJECTORY_ACTION = "/scaled_joint_trajectory_controller/follow_joint_trajectory"
-GRIPPER_ACTION = "/robotiq_gripper_controller/gripper_cmd"
 TOPIC_CLOCK = "/clock"
 TOPIC_JOINT_STATES = "/joint_states"
 TOPIC_DEPTH_IMAGE = "/wrist_camera/depth/image_raw"
@@ -132,15 +127,17 @@ class SimRobotNode(Node):  # type: ignore[misc,valid-type]
         self.tf = TransformBroadcaster(self)
         self.tf_static = StaticTransformBroadcaster(self)
         self.tf_static.sendTransform([
-            fill_transform(TransformStamped(), robot.pinch_transform(), robot.time_ns(), TOOL_FRAME, PINCH_FRAME),
-            fill_transform(TransformStamped(), robot.camera_transform(), robot.time_ns(), TOOL_FRAME, CAMERA_FRAME),
+            fill_transform(TransformStamped(), robot.pinch_transform(), robot.time_ns(), robot.tool_frame, PINCH_FRAME),
+            fill_transform(
+                TransformStamped(), robot.camera_transform(), robot.time_ns(), robot.tool_frame, CAMERA_FRAME
+            ),
         ])
         accept = lambda goal: GoalResponse.ACCEPT  # noqa: E731  (bad goals are aborted with the reason)
         cancel = lambda goal_handle: CancelResponse.ACCEPT  # noqa: E731
         self._servers = [
-            ActionServer(self, FollowJointTrajectory, TRAJECTORY_ACTION, self.execute_trajectory,
+            ActionServer(self, FollowJointTrajectory, robot.profile.trajectory_action, self.execute_trajectory,
                          goal_callback=accept, cancel_callback=cancel, callback_group=group),
-            ActionServer(self, GripperCommand, GRIPPER_ACTION, self.execute_gripper,
+            ActionServer(self, GripperCommand, robot.profile.gripper.action, self.execute_gripper,
                          goal_callback=accept, cancel_callback=cancel, callback_group=group),
         ]
         self.create_service(ResetEpisode, "~/reset_episode", self.on_reset_episode, callback_group=group)
@@ -205,7 +202,10 @@ class SimRobotNode(Node):  # type: ignore[misc,valid-type]
             out.append((self.clock_pub.publish, clock))
         if self._joints_due.due(now):
             out.append((self.joint_pub.publish, self._joint_state(now)))
-            tool = fill_transform(self._msg.TransformStamped(), self.robot.tool_pose(), now, BASE_FRAME, TOOL_FRAME)
+            robot = self.robot
+            tool = fill_transform(
+                self._msg.TransformStamped(), robot.tool_pose(), now, robot.base_frame, robot.tool_frame
+            )
             out.append((self.tf.sendTransform, tool))
         if self._camera_due.due(now):
             image, info = self._depth_messages(now)
@@ -215,7 +215,7 @@ class SimRobotNode(Node):  # type: ignore[misc,valid-type]
     def _joint_state(self, now: int) -> Any:
         msg = self._msg.JointState()
         fill_stamp(msg.header.stamp, now)
-        msg.name = list(JOINT_NAMES)
+        msg.name = list(self.robot.joint_names)
         msg.position = [float(v) for v in self.robot.joint_positions()]
         msg.velocity = [float(v) for v in self.robot.joint_velocities()]
         msg.effort = [float(v) for v in self.robot.joint_efforts()]
@@ -273,7 +273,7 @@ class SimRobotNode(Node):  # type: ignore[misc,valid-type]
                 if goal_handle.is_cancel_requested and state.goal_id == goal_id:
                     robot.cancel_trajectory()
                     state = robot.trajectory_state()
-                actual = robot.joint_positions()[: len(ARM_JOINTS)]
+                actual = robot.joint_positions()[: len(robot.arm_joints)]
             if state.goal_id != goal_id:  # a newer goal replaced this one
                 result.error_code, result.error_string = INVALID_GOAL, PREEMPTED
                 goal_handle.abort()
@@ -300,7 +300,7 @@ class SimRobotNode(Node):  # type: ignore[misc,valid-type]
         feedback = self._msg.FollowJointTrajectory.Feedback()
         with self.locked() as robot:
             fill_stamp(feedback.header.stamp, robot.time_ns())
-        feedback.joint_names = list(ARM_JOINTS)
+        feedback.joint_names = list(robot.arm_joints)
         feedback.actual.positions = [float(v) for v in actual]
         feedback.desired.positions = [float(v) for v in desired]
         feedback.error.positions = [float(d - a) for d, a in zip(desired, actual, strict=True)]
