@@ -22,6 +22,8 @@ import warnings
 from dataclasses import replace
 from pathlib import Path
 
+from grasp_servo.robot_profiles import PROFILES
+
 from grasp_bringup.factory import (
     CAMERA_NOISE,
     CONTROLLER_NAMES,
@@ -68,6 +70,13 @@ non_negative_int = _int_at_least(0)
 
 
 def _add_world_options(parser: argparse.ArgumentParser, default_objects: str) -> None:
+    parser.add_argument(
+        "--robot",
+        choices=sorted(PROFILES),
+        default="ur5",
+        help="the arm: ur5 (UR5 + Robotiq 2F-85), abb (ABB IRB 120 + 2F-85), jaco (Kinova Jaco 2 + KG-2), gen3 "
+        "(Kinova Gen3 6-DoF + 2F-85); the same as robot:= in the ROS launch (default ur5)",
+    )
     parser.add_argument(
         "--object-set",
         default=default_objects,
@@ -130,6 +139,7 @@ def _settings(args: argparse.Namespace, controller: str, model: str | None) -> R
     if args.disturbance_mode and not args.disturbance and args.command != "demo":
         raise UsageError(f"--disturbance-mode {args.disturbance_mode} needs --disturbance (it says how to disturb)")
     return RunSettings(
+        robot=args.robot,
         controller=controller,
         model=model,
         object_set=args.object_set,
@@ -239,6 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     pipeline.add_argument("--workers", type=positive_int, default=2, help="parallel worker processes (default 2)")
     pipeline.add_argument(
         "--object-set", default="train", help="the objects to collect on (a training set: train, shapes_train, ...)"
+    )
+    pipeline.add_argument(
+        "--robot", choices=sorted(PROFILES), default="ur5", help="the arm to collect with (default ur5)"
     )
 
     info = sub.add_parser("bag-info", help="summarise bags: episodes, steps, successes, policies")
@@ -362,6 +375,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             rounds=args.rounds,
             resume=args.resume,
             object_set=args.object_set,
+            robot=args.robot,
         )
         print(f"pipeline record: {card}")
     elif args.command == "soak":

@@ -33,8 +33,9 @@ def run_pipeline(
     rounds: int = 2,
     resume: bool = False,
     object_set: str = "train",
+    robot: str = "ur5",
 ) -> Path:
-    """Run ``rounds`` collect -> train rounds on ``object_set``; returns the path of the pipeline record."""
+    """Run ``rounds`` collect -> train rounds on ``object_set`` with ``robot``; returns the pipeline record's path."""
     if not 0 <= random_fraction <= 1:
         raise ValueError(f"random fraction must be between 0 and 1, got {random_fraction}")
     if rounds < 1:
@@ -60,7 +61,7 @@ def run_pipeline(
         stage(
             "collect random",
             lambda: commands.collect(
-                RunSettings(controller="random", object_set=object_set),
+                RunSettings(controller="random", object_set=object_set, robot=robot),
                 n_random,
                 out / "round1" / "random",
                 workers,
@@ -70,7 +71,7 @@ def run_pipeline(
     stage(
         "collect biased",
         lambda: commands.collect(
-            RunSettings(controller="biased", object_set=object_set),
+            RunSettings(controller="biased", object_set=object_set, robot=robot),
             n_biased,
             out / "round1" / "biased",
             workers,
@@ -83,7 +84,8 @@ def run_pipeline(
     stage(
         "train round 1",
         lambda: commands.train(
-            list(data), model, epochs, rounds=1, data_description=description + f"; objects of the {object_set!r} set"
+            list(data), model, epochs, rounds=1,
+            data_description=description + f"; objects of the {object_set!r} set, robot {robot}",
         ),
     )
     for round_index in range(2, rounds + 1):
@@ -93,7 +95,7 @@ def run_pipeline(
         stage(
             f"collect learned round {round_index}" if round_index > 2 else "collect learned",
             lambda collector=collector, round_dir=round_dir, seed_offset=seed_offset: commands.collect(
-                RunSettings(controller="learned", model=str(collector), object_set=object_set),
+                RunSettings(controller="learned", model=str(collector), object_set=object_set, robot=robot),
                 later_round_episodes,
                 round_dir / "learned",
                 workers,
@@ -113,7 +115,7 @@ def run_pipeline(
                 model,
                 epochs,
                 rounds=round_index,
-                data_description=description + f"; objects of the {object_set!r} set",
+                data_description=description + f"; objects of the {object_set!r} set, robot {robot}",
             ),
         )
     final = out / "grasp_success.onnx"

@@ -1,7 +1,8 @@
 """Closed-loop grasping on a ROS 2 arm: ``ros2 launch grasp_bringup servo.launch.py robot:=ur5 [sim:=mujoco]``.
 
-The graph: ``sim_robot`` (grasp_sim: the MuJoCo world behind a UR5 + Robotiq 2F-85 + wrist depth camera's
-interfaces; ``sim:=mujoco``), ``grasp_perception`` (frames -> encoded frames, candidate markers),
+The graph: ``sim_robot`` (grasp_sim: the MuJoCo world behind the interfaces of the robot's arm, gripper and wrist
+depth camera, named as its real ROS stack names them (``robot:=ur5|abb|jaco|gen3``, docs/robots.md);
+``sim:=mujoco``), ``grasp_perception`` (frames -> encoded frames, candidate markers),
 ``grasp_servo`` (the Grasp action: encoded frames -> goals, then the lift test and the automatic label),
 ``grasp_motion`` (goals -> IK -> the arm's FollowJointTrajectory controller; the gripper; gripper states),
 ``grasp_collector`` (episodes -> rosbag2 MCAP; ``record:=true``) and, with ``episodes:=N`` > 0,
@@ -10,9 +11,9 @@ interfaces; ``sim:=mujoco``), ``grasp_perception`` (frames -> encoded frames, ca
 ``sim:=gazebo`` runs the UR5 + Robotiq 2F-85 + wrist depth camera in Gazebo (ur_simulation_gz's
 ur_sim_control.launch.py with config/gazebo/, the camera bridged by ros_gz_bridge) behind the same topics and
 actions; Gazebo has no reset_episode / check_grasp, so the runner runs with ``sim: false`` and a person sets the
-scene up between episodes (docs/gazebo.md). ``sim:=none`` drives a real arm: start its driver
-(ur_robot_driver), the gripper driver and the depth camera first (docs/ros.md). Parameters: ``params_file``
-(default config/servo.yaml), then config/robots/<robot>.yaml, then the launch arguments.
+scene up between episodes (docs/gazebo.md). ``sim:=none`` drives a real arm: start its driver (ur_robot_driver,
+abb_ros2, ros2_kortex), the gripper driver and the depth camera first (docs/robots.md). Parameters:
+``params_file`` (default config/servo.yaml), then config/robots/<robot>.yaml, then the launch arguments.
 """
 
 from pathlib import Path
@@ -33,7 +34,7 @@ from launch_ros.actions import Node
 from launch_ros.substitutions import FindPackageShare
 
 PACKAGE = "grasp_bringup"
-ROBOTS = ("ur5", "abb", "jaco")
+ROBOTS = ("ur5", "abb", "jaco", "gen3")
 SIMS = ("mujoco", "gazebo", "none")
 TRUE_VALUES = ("true", "1", "yes")
 
@@ -152,7 +153,8 @@ def launch_setup(context, *args, **kwargs):
 def generate_launch_description():
     config = PathJoinSubstitution([FindPackageShare(PACKAGE), "config"])
     arguments = [
-        ("robot", "ur5", "robot profile: frames, planning group, workspace, gripper", list(ROBOTS)),
+        ("robot", "ur5", "the arm: ur5 (UR5 + 2F-85), abb (IRB 120 + 2F-85), jaco (Jaco 2 + KG-2), gen3 (Kinova "
+         "Gen3 6-DoF + 2F-85): joint names, frames, controllers, gripper, workspace", list(ROBOTS)),
         ("sim", "mujoco", "mujoco: the simulated robot (MuJoCo) behind the real interfaces; gazebo: the UR5 in "
          "Gazebo (ur_simulation_gz), no scene reset; none: a real arm's driver, gripper and camera, started "
          "separately", list(SIMS)),

@@ -50,8 +50,22 @@ def test_robot_files_match_the_profiles(robot: str) -> None:
     sections = load(CONFIG / "robots" / f"{robot}.yaml")
     motion = sections["grasp_motion"]["ros__parameters"]
     assert motion["planning_group"] == profile.planning_group and motion["base_frame"] == profile.base_frame
+    assert sections["grasp_servo"]["ros__parameters"]["base_frame"] == profile.base_frame
+    assert motion["pose_link"] == motion["pinch_frame"] == profile.pinch_frame
+    gripper = profile.gripper
+    assert (motion["trajectory_action"], motion["gripper_action"], motion["gripper_joint"]) == (
+        profile.trajectory_action, gripper.action, gripper.joint)
+    assert (motion["gripper_open_position"], motion["gripper_closed_position"]) == (
+        gripper.open_position, gripper.closed_position)
+    assert motion.get("max_joint_speed", 0.0) <= profile.max_joint_speed
     for node in ("grasp_servo", "grasp_motion"):
         assert sections[node]["ros__parameters"]["workspace"] == pytest.approx(workspace_bounds(profile.workspace))
+
+
+def test_every_profile_has_a_robot_file_and_a_launch_choice() -> None:
+    assert sorted(p.stem for p in (CONFIG / "robots").glob("*.yaml")) == sorted(PROFILES)
+    launch = (CONFIG.parent / "launch" / "servo.launch.py").read_text()
+    assert "ROBOTS = (" + ", ".join(f'"{name}"' for name in PROFILES) + ")" in launch
 
 
 def test_moveit_file_is_a_wildcard_parameter_file() -> None:

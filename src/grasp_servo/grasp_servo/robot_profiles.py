@@ -39,6 +39,18 @@ ROBOTIQ_2F85_KNUCKLE = GripperBinding(
     max_opening=0.085,
 )
 
+#: kinova-ros's gripper_command_action_server (ROS 1): GripperCommand on the finger joints, rad, 0.0 open; 1.4 rad
+#: is its full close (6400 "turns").
+KINOVA_KG2_FINGERS = GripperBinding(
+    model="Kinova KG-2",
+    action="/j2n6s200_gripper/gripper_command",
+    joint="j2n6s200_joint_finger_1",
+    open_position=0.0,
+    closed_position=1.4,
+    units="rad (finger joint)",
+    max_opening=0.175,
+)
+
 
 @dataclass(frozen=True)
 class RobotProfile:
@@ -92,6 +104,58 @@ PROFILES: dict[str, RobotProfile] = {
         home_joints=(0.0, -1.57, 1.57, -1.57, -1.57, 0.0),
         max_joint_speed=3.15,
         ros2_stack="Universal_Robots_ROS2_Driver (ur_robot_driver, ur_moveit_config) + ros2_robotiq_gripper",
+    ),
+    "abb": RobotProfile(
+        name="abb",
+        model="ABB IRB 120 + Robotiq 2F-85",
+        joint_names=("joint_1", "joint_2", "joint_3", "joint_4", "joint_5", "joint_6"),
+        base_frame="base_link",
+        tool_frame="tool0",
+        planning_group="manipulator",
+        # abb_ros2's abb_bringup: joint_trajectory_controller (JTC) on joint_1..joint_6.
+        trajectory_action="/joint_trajectory_controller/follow_joint_trajectory",
+        gripper=ROBOTIQ_2F85_KNUCKLE,
+        workspace=Workspace(0.23, 0.47, -0.20, 0.20, 0.015, 0.35),
+        object_x_range=(0.27, 0.43),
+        object_y_range=(-0.08, 0.08),
+        home_joints=(0.0, 0.21, 0.343, 0.0, 1.018, 0.0),
+        max_joint_speed=4.36332,
+        ros2_stack="abb_ros2 (PickNikRobotics, rolling branch; IRB 1200 only: add our IRB 120 description and "
+        "MoveIt config) + ros2_robotiq_gripper",
+    ),
+    "jaco": RobotProfile(
+        name="jaco",
+        model="Kinova Jaco 2 6-DoF (j2n6s200) + KG-2",
+        joint_names=tuple(f"j2n6s200_joint_{i}" for i in range(1, 7)),
+        base_frame="j2n6s200_link_base",
+        tool_frame="j2n6s200_end_effector",
+        planning_group="arm",
+        # kinova-ros (ROS 1) MoveIt controllers: <robot>/follow_joint_trajectory, <robot>_gripper/gripper_command.
+        trajectory_action="/j2n6s200/follow_joint_trajectory",
+        gripper=KINOVA_KG2_FINGERS,
+        workspace=Workspace(0.25, 0.65, -0.25, 0.25, 0.015, 0.35),
+        object_x_range=(0.37, 0.53),
+        object_y_range=(-0.08, 0.08),
+        home_joints=(0.133, 2.636, 4.688, 0.357, -1.283, 2.06),
+        max_joint_speed=0.6283,
+        ros2_stack="none from Kinova: kinova-ros is ROS 1 (Noetic); the action names follow its MoveIt controllers",
+    ),
+    "gen3": RobotProfile(
+        name="gen3",
+        model="Kinova Gen3 6-DoF + Robotiq 2F-85",
+        joint_names=("joint_1", "joint_2", "joint_3", "joint_4", "joint_5", "joint_6"),
+        base_frame="base_link",
+        tool_frame="end_effector_link",
+        planning_group="manipulator",
+        trajectory_action="/joint_trajectory_controller/follow_joint_trajectory",
+        gripper=ROBOTIQ_2F85_KNUCKLE,
+        workspace=Workspace(0.25, 0.65, -0.25, 0.25, 0.015, 0.35),
+        object_x_range=(0.37, 0.53),
+        object_y_range=(-0.08, 0.08),
+        home_joints=(0.0, 0.392, -1.547, -3.142, 1.202, 3.143),
+        max_joint_speed=1.2218,
+        ros2_stack="ros2_kortex (kortex_bringup gen3.launch.py dof:=6 gripper:=robotiq_2f_85; "
+        "kinova_gen3_6dof_robotiq_2f_85_moveit_config)",
     ),
 }
 

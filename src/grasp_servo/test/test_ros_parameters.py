@@ -112,8 +112,10 @@ def test_the_cores_accept_every_robots_defaults(robot: str) -> None:
     assert servo.workspace == get_profile(robot).workspace
     motion = params.motion_parameters({"robot": robot})
     assert motion.workspace == get_profile(robot).workspace and motion.max_goal_age_ns == 500_000_000
-    # Default gripper: a Robotiq 2F-85 on ros2_robotiq_gripper (knuckle 0.0 rad open, 0.8 closed).
-    assert (motion.values["gripper_open_position"], motion.values["gripper_closed_position"]) == (0.0, 0.8)
+    # Default gripper: the profile's (a Robotiq 2F-85 on ros2_robotiq_gripper: knuckle 0.0 rad open, 0.8 closed).
+    gripper = get_profile(robot).gripper
+    assert (motion.values["gripper_open_position"], motion.values["gripper_closed_position"]) == (
+        gripper.open_position, gripper.closed_position)
     assert motion.values["max_opening"] == get_profile(robot).max_opening
 
 
@@ -238,7 +240,8 @@ def test_gripper_positions_must_differ() -> None:
 def test_robot_must_be_a_known_profile(core: Any) -> None:
     with pytest.raises(ParameterError) as caught:
         core({"robot": "ur10"})
-    assert str(caught.value) == "parameter robot = 'ur10' is not allowed; valid: one of \"abb\", \"jaco\", \"ur5\""
+    valid = 'valid: one of "abb", "gen3", "jaco", "ur5"'
+    assert str(caught.value) == f"parameter robot = 'ur10' is not allowed; {valid}"
     with pytest.raises(ParameterError, match="wrong type"):
         params.robot_profile(5)
 

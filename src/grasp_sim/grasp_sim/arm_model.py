@@ -14,7 +14,9 @@ sees the table and the objects but not the robot itself.
 
 from __future__ import annotations
 
-from grasp_sim.arms.description import ArmDescription
+import math
+
+from grasp_sim.arms.description import ArmDescription, Link
 from grasp_sim.arms.gripper import GripperGeometry
 from grasp_sim.arms.ur5 import UR5
 
@@ -41,15 +43,16 @@ def arm_mjcf(gripper: GripperGeometry | None = None, timestep: float = 0.002, ar
     finger_kv = 2 * (finger_kp * 0.06) ** 0.5
     finger_z = g.palm_length + g.finger_length / 2
     palm_x, palm_y = g.palm_half_size
+    palm_pos = f' pos="0 0 {g.mount_offset!r}"' if g.mount_offset else ""
     tool = f'name="{arm.tool_link}" pos="{_vec(arm.tool0_pos)}" quat="{_vec(arm.tool0_quat)}"'
     gripper_body = f"""<body {tool} gravcomp="1">
-  <body name="gripper_palm" gravcomp="1">
+  <body name="gripper_palm"{palm_pos} gravcomp="1">
     <inertial pos="0 0 {g.palm_length / 2}" mass="0.6" diaginertia="0.001 0.001 0.001"/>
     <geom type="box" size="{palm_x} {palm_y} {g.palm_length / 2}" pos="0 0 {g.palm_length / 2}"
           rgba="0.25 0.25 0.3 1"/>
-    <site name="{CAMERA_SITE}" pos="0 0 {g.camera_offset}" size="0.005" group="{ROBOT_GEOM_GROUP}"/>
-    <camera name="{RGB_CAMERA}" pos="0 0 {g.camera_offset}" quat="0 1 0 0" fovy="70"/>
-    <site name="{PINCH_SITE}" pos="0 0 {g.pinch_offset}" size="0.005" rgba="1 0 0 1"
+    <site name="{CAMERA_SITE}" pos="0 0 {g.camera_offset - g.mount_offset}" size="0.005" group="{ROBOT_GEOM_GROUP}"/>
+    <camera name="{RGB_CAMERA}" pos="0 0 {g.camera_offset - g.mount_offset}" quat="0 1 0 0" fovy="70"/>
+    <site name="{PINCH_SITE}" pos="0 0 {g.pinch_offset - g.mount_offset}" size="0.005" rgba="1 0 0 1"
           group="{ROBOT_GEOM_GROUP}"/>
     <body name="left_finger" pos="0 0 {finger_z}" childclass="finger" gravcomp="1">
       <inertial pos="0 0 0" mass="0.05" diaginertia="1e-5 1e-5 1e-5"/>
@@ -70,7 +73,7 @@ def arm_mjcf(gripper: GripperGeometry | None = None, timestep: float = 0.002, ar
         chain = f"""<body name="{link.name}" pos="{_vec(link.pos)}" quat="{_vec(link.quat)}" gravcomp="1">
   <inertial pos="{_vec(inertial.pos)}" mass="{inertial.mass!r}" diaginertia="{_vec(inertial.diaginertia)}"/>
   <joint name="{link.joint}" axis="{_vec(link.axis)}" range="{link.lower!r} {link.upper!r}"{servo}/>
-  <geom size="{link.capsule_radius!r}" fromto="{_vec(link.capsule_from)} {_vec(link.capsule_to)}"/>
+  {_link_geom(link)}
 {chain}
 </body>"""
     half_base = arm.base_height / 2
@@ -131,6 +134,13 @@ def arm_mjcf(gripper: GripperGeometry | None = None, timestep: float = 0.002, ar
   </actuator>
 </mujoco>
 """
+
+
+def _link_geom(link: Link) -> str:
+    """The link's collision capsule (a sphere where the capsule has no length)."""
+    if math.dist(link.capsule_from, link.capsule_to) < 1e-6:
+        return f'<geom type="sphere" size="{link.capsule_radius!r}" pos="{_vec(link.capsule_from)}"/>'
+    return f'<geom size="{link.capsule_radius!r}" fromto="{_vec(link.capsule_from)} {_vec(link.capsule_to)}"/>'
 
 
 def _vec(values: tuple[float, ...]) -> str:

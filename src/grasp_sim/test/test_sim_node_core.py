@@ -26,7 +26,7 @@ def test_the_defaults_build_the_ur5_world_with_a_64_px_camera_at_15_hz():
 @pytest.mark.parametrize(
     ("values", "words"),
     [
-        ({"robot": "abb"}, "parameter robot = 'abb' is not allowed"),
+        ({"robot": "kuka"}, "parameter robot = 'kuka' is not allowed"),
         ({"camera_noise": "kinect"}, "camera_noise"),
         ({"depth_encoding": "mono8"}, "depth_encoding"),
         ({"real_time_factor": -1.0}, "real_time_factor"),

@@ -107,7 +107,7 @@ def test_camera_resolution_and_bad_settings():
         CameraConfig(width=1000)
     with pytest.raises(ValueError, match="objects per scene"):
         WorldConfig(min_objects=0)
-    with pytest.raises(ValueError, match="unknown robot .kuka.: choose one of"):
+    with pytest.raises(ValueError, match=r"unknown robot .kuka.: choose one of"):
         GraspWorld(WorldConfig(), robot="kuka")
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from grasp_sim.arms.description import ArmDescription
-from grasp_sim.arms.gripper import GripperGeometry
+from grasp_sim.arms.gen3 import GEN3
+from grasp_sim.arms.gripper import KINOVA_KG2, ROBOTIQ_2F85, GripperGeometry
+from grasp_sim.arms.irb120 import IRB120
+from grasp_sim.arms.jaco2 import JACO2
 from grasp_sim.arms.ur5 import UR5
 
 
@@ -18,7 +21,10 @@ class RobotModel:
 
 
 ROBOT_MODELS: dict[str, RobotModel] = {
-    "ur5": RobotModel(UR5, GripperGeometry()),
+    "ur5": RobotModel(UR5, ROBOTIQ_2F85),
+    "abb": RobotModel(IRB120, ROBOTIQ_2F85),
+    "jaco": RobotModel(JACO2, KINOVA_KG2),
+    "gen3": RobotModel(GEN3, ROBOTIQ_2F85),
 }
 
 

@@ -136,3 +136,56 @@ def _rotation(axis: Vector3, angle: float) -> np.ndarray:
     out = np.eye(4)
     out[:3, :3] = np.eye(3) + math.sin(angle) * skew + (1 - math.cos(angle)) * skew @ skew
     return out
+
+
+@dataclass(frozen=True)
+class JointRow:
+    """One row of a vendor's URDF: the joint, the link it turns, its origin, axis and limits."""
+
+    joint: str
+    link: str
+    xyz: Vector3  # joint origin in the parent link (m)
+    rpy: Vector3  # ... and its rotation (URDF roll-pitch-yaw)
+    axis: Vector3
+    lower: float | None  # rad; None for a continuous joint (the sim gives it +-2 pi)
+    upper: float | None
+    velocity: float  # rad/s
+
+
+def chain_links(
+    rows: tuple[JointRow, ...], tool0_pos: Vector3, radii: tuple[float, ...], masses: tuple[float, ...]
+) -> tuple[Link, ...]:
+    """Links from URDF rows: each link's capsule runs from its joint to the next joint (the last one to tool0).
+
+    Inertials are uniform rods along the capsule (the simulated arms compensate gravity, so only the order of
+    magnitude matters); the first three joints get the stiff "arm" servos, the others the "wrist" servos.
+    """
+    links = []
+    ends = [row.xyz for row in rows[1:]] + [tool0_pos]
+    for index, (row, end, radius, mass) in enumerate(zip(rows, ends, radii, masses, strict=True)):
+        length = float(np.linalg.norm(end))
+        across = mass * (3 * radius**2 + length**2) / 12
+        along = mass * radius**2 / 2
+        inertial = Inertial(
+            mass, tuple(0.5 * float(v) for v in end), (max(across, 1e-4), max(across, 1e-4), max(along, 1e-4))
+        )
+        continuous = row.lower is None
+        links.append(
+            Link(
+                name=row.link,
+                joint=row.joint,
+                pos=row.xyz,
+                quat=rpy_quat(*row.rpy),
+                axis=row.axis,
+                lower=-2 * math.pi if continuous else float(row.lower),
+                upper=2 * math.pi if continuous else float(row.upper),
+                velocity=row.velocity,
+                inertial=inertial,
+                capsule_from=(0.0, 0.0, 0.0),
+                capsule_to=tuple(float(v) for v in end),
+                capsule_radius=radius,
+                servo="arm" if index < 3 else "wrist",
+                continuous=continuous,
+            )
+        )
+    return tuple(links)

@@ -31,12 +31,35 @@ class GripperGeometry:
     # Half the palm's size across (along the closing axis) and along the pads (m).
     palm_half_size: tuple[float, float] = (0.055, 0.025)
 
+    # Where the palm starts along the tool frame's z (m): 0 on a flange; negative where the vendor's tool frame
+    # lies beyond the hand's base (the Jaco 2's end effector frame is near its fingertips).
+    mount_offset: float = 0.0
+
     @property
     def pinch_offset(self) -> float:
-        """Distance from the flange (tool0) to the pinch point along tool z."""
-        return self.palm_length + self.finger_length - self.pinch_above_tips
+        """Distance from the tool frame (tool0) to the pinch point along tool z."""
+        return self.mount_offset + self.palm_length + self.finger_length - self.pinch_above_tips
 
     @property
     def camera_offset(self) -> float:
         """Distance from the flange (tool0) to the camera along tool z."""
         return self.pinch_offset - self.camera_above_pinch
+
+
+#: The Robotiq 2F-85 (on the UR5, the IRB 120 and the Gen3): the defaults.
+ROBOTIQ_2F85 = GripperGeometry()
+#: Kinova's KG-2 two-finger hand of the Jaco 2 (j2n6s200), as a parallel jaw. Its under-actuated fingers curl
+#: about the object; here they slide. Stroke: 175 mm (Morrison et al., GG-CNN, RSS 2018; kinova-ros states
+#: none; its URDF's fingertips open to about 0.20 m). The fingers' bases sit 0.115 m below link_6 and their tips
+#: reach the end effector frame (kinova_finger_set.xacro). Grip force and speed: Kinova publishes none in
+#: kinova-ros; 40 N and 0.1 m/s are assumptions of the order of the 2F-85's low settings.
+KINOVA_KG2 = GripperGeometry(
+    name="Kinova KG-2",
+    max_opening=0.175,
+    finger_length=0.05,
+    palm_length=0.06,
+    grip_force=40.0,
+    closing_speed=0.1,
+    palm_half_size=(0.095, 0.03),
+    mount_offset=-0.105,
+)

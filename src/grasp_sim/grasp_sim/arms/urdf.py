@@ -92,5 +92,5 @@ def _cylinder(start: tuple, end: tuple, radius: float) -> str:
     )
 
 
-def _v(values) -> str:  # noqa: ANN001
+def _v(values) -> str:
     return " ".join(f"{float(v):.9g}" for v in values)

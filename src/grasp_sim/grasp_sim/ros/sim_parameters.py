@@ -20,6 +20,7 @@ from grasp_servo.ros.parameters import (
     check_parameters,
 )
 
+from grasp_sim.arms import ROBOT_MODELS
 from grasp_sim.depth_camera import CameraConfig
 from grasp_sim.depth_noise import DepthNoiseConfig
 from grasp_sim.world_config import DISTURBANCE_MODES, WorldConfig
@@ -32,14 +33,14 @@ CAMERA_NOISE = {
     "primesense": DepthNoiseConfig.primesense,
 }
 DEPTH_ENCODINGS = ("32FC1", "16UC1")
-ROBOTS = ("ur5",)  # the embedded world models the UR5 only
+ROBOTS = tuple(sorted(ROBOT_MODELS))  # every simulated arm
 
 
 def sim_specs() -> list[ParamSpec]:
     """Every parameter of the ``sim_robot`` node."""
     return [
-        ParamSpec("robot", "ur5", "robot the simulation models (the UR5 + Robotiq 2F-85 only, for now)",
-                  choices=ROBOTS),
+        ParamSpec("robot", "ur5", "the arm the simulation models, named as its ROS stack names it: ur5, abb, "
+                  "jaco or gen3 (docs/robots.md)", choices=ROBOTS),
         ParamSpec("object_set", "heldout", "objects on the table: a named set (train, heldout, shapes_*, "
                   "everyday, urdf_*) or a folder of OBJ/STL meshes", text=LABEL),
         ParamSpec("seed", 0, "seed of the first scene (built at start; later ones come from ~/reset_episode)",
