@@ -41,5 +41,6 @@ JACO2 = ArmDescription(
     base_radius=0.05,
     base_height=0.1,
     contact_excludes=((f"{P}link_5", "gripper_palm"), (f"{P}link_4", f"{P}link_6")),
+    base_link=f"{P}link_base",
     tool_link=f"{P}end_effector",
 )
