@@ -69,13 +69,15 @@ positive_int = _int_at_least(1)
 non_negative_int = _int_at_least(0)
 
 
-def _add_world_options(parser: argparse.ArgumentParser, default_objects: str) -> None:
+def _add_world_options(parser: argparse.ArgumentParser, default_objects: str, every_arm: bool = False) -> None:
     parser.add_argument(
         "--robot",
-        choices=sorted(PROFILES),
+        choices=sorted(PROFILES) + (["all"] if every_arm else []),
         default="ur5",
         help="the arm: ur5 (UR5 + Robotiq 2F-85), abb (ABB IRB 120 + 2F-85), jaco (Kinova Jaco 2 + KG-2), gen3 "
-        "(Kinova Gen3 6-DoF + 2F-85); the same as robot:= in the ROS launch (default ur5)",
+        "(Kinova Gen3 6-DoF + 2F-85); the same as robot:= in the ROS launch"
+        + ("; all: each arm in turn into OUT/<robot>, then OUT/arms.json and arms.png" if every_arm else "")
+        + " (default ur5)",
     )
     parser.add_argument(
         "--object-set",
@@ -217,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--out", type=Path, required=True, help="new output folder")
     evaluate.add_argument("--no-open-loop", action="store_true", help="skip the open-loop baseline")
     evaluate.add_argument("--no-bags", action="store_true", help="do not record the run's bags")
-    _add_world_options(evaluate, "heldout")
+    _add_world_options(evaluate, "heldout", every_arm=True)
     _add_cem_options(evaluate)
 
     pipeline = sub.add_parser(
@@ -346,6 +348,16 @@ def _dispatch(args: argparse.Namespace) -> int:
     elif args.command == "train":
         summary = commands.train(args.bags, args.out, args.epochs, args.rounds, args.data_description)
         print(reports.training_text(summary))
+    elif args.command == "evaluate" and args.robot == "all":
+        from grasp_bringup.arm_comparison import arms_text, evaluate_arms
+
+        settings = _settings(args, "cem", args.model)
+        comparison = evaluate_arms(
+            settings, list(PROFILES), args.episodes, args.out, args.workers, open_loop=not args.no_open_loop,
+            record=not args.no_bags,
+        )
+        print(arms_text(comparison))
+        print(f"wrote {args.out / 'arms.json'}, {args.out / 'arms.png'} and one folder per arm under {args.out}")
     elif args.command == "evaluate":
         settings = _settings(args, "cem", args.model)
         report = commands.evaluate(

@@ -140,6 +140,7 @@ def evaluate(
         }
     report = {
         "model": settings.model,
+        "robot": settings.robot,
         "object_set": settings.object_set,
         "disturbance": world_config(settings).disturbance,
         "kinematic_noise": settings.kinematic_noise,
@@ -152,7 +153,7 @@ def evaluate(
     }
     (out / "summary.json").write_text(json.dumps(report, indent=2))
     title = (
-        f"{episodes} episodes on '{Path(settings.object_set).name}' objects"
+        f"{settings.robot}: {episodes} episodes on '{Path(settings.object_set).name}' objects"
         f"{', disturbed' if settings.disturbance else ''}"
         f"{f', kinematic noise {settings.kinematic_noise}' if settings.kinematic_noise else ''}"
     )

@@ -82,7 +82,7 @@ def evaluation_text(report: dict, out: Path) -> str:
         f"{report['episodes']} episodes per condition on '{report['object_set']}'"
         f"{_disturbance_words(report['disturbance'])}"
         f"{f', kinematic noise {noise}' if noise else ''}"
-        f" (model {Path(report['model']).name})",
+        f" (model {Path(report['model']).name}, robot {report.get('robot', 'ur5')})",
     ]
     for name, result in report["results"].items():
         lines.extend(_condition_lines(name, result))
