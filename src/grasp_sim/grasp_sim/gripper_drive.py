@@ -155,6 +155,8 @@ class GripperDrive:
         else:
             self._still = 0.0
         if self._still >= self.still_time or self._elapsed >= self.timeout:
+            if self.mode == MOVING and self._closing:  # timed out on the way: keep closing, as the world's close does
+                self._targets = np.full(2, self._end)
             self.mode = DONE
             return True
         return False

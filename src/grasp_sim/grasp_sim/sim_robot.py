@@ -146,7 +146,7 @@ class SimRobot:
         g = self.world.gripper
         binding = profile.gripper
         self.scale = GripperJointScale(g.max_opening, binding.open_position, binding.closed_position)
-        self.drive = GripperDrive(self.scale, g.closing_speed, FINGER_SHUT)
+        self.drive = GripperDrive(self.scale, g.closing_speed, FINGER_SHUT, timeout=g.close_timeout)
         self.names: list[str] = []
         self.episode = 0  # counts resets
         self._goal_id = 0

@@ -575,7 +575,7 @@ class GraspWorld:
         step = self.gripper.closing_speed / 2 * chunk
         targets = self.data.qpos[self._finger_qpos].copy()
         elapsed, still = 0.0, 0.0
-        while elapsed < 1.2 and still < 0.05:  # until shut or blocked and still for 50 ms (at most 1.2 s)
+        while elapsed < self.gripper.close_timeout and still < 0.05:  # shut, or blocked and still for 50 ms
             blocked = np.any(self.data.qpos[self._finger_qpos] - targets > 0.002)
             targets = np.full(2, FINGER_SHUT) if blocked else np.maximum(targets - step, FINGER_SHUT)
             self.data.ctrl[self._finger_actuators] = targets

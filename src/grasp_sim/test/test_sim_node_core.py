@@ -20,6 +20,10 @@ def test_the_defaults_build_the_ur5_world_with_a_64_px_camera_at_15_hz():
     noisy = sim_parameters({"camera_noise": "d405", "disturbance": "late", "object_set": "everyday"})
     assert noisy.world.camera.noise.name == "realsense_d405" and noisy.world.disturbance == "late"
     assert noisy.world.object_set == "everyday"
+    assert params.values["gripper_action_type"] == "gripper_command"
+    assert sim_parameters({"gripper_action_type": "parallel_gripper_command"}).values["gripper_action_type"] == (
+        "parallel_gripper_command"
+    )
     assert all(spec.description for spec in sim_specs())
 
 
@@ -29,6 +33,8 @@ def test_the_defaults_build_the_ur5_world_with_a_64_px_camera_at_15_hz():
         ({"robot": "kuka"}, "parameter robot = 'kuka' is not allowed"),
         ({"camera_noise": "kinect"}, "camera_noise"),
         ({"depth_encoding": "mono8"}, "depth_encoding"),
+        ({"gripper_action_type": "GripperCommand"}, 'gripper_action_type .* one of "gripper_command", '
+         '"parallel_gripper_command"'),
         ({"real_time_factor": -1.0}, "real_time_factor"),
         ({"camera_rate_hz": 0.0}, "camera_rate_hz"),
         ({"min_objects": 4, "max_objects": 2}, "min_objects <= max_objects"),

@@ -40,7 +40,7 @@ def run_until(robot: SimRobot, done, max_seconds: float = 5.0) -> float:
 def move_pinch(robot: SimRobot, goal: GripperPose, duration: float = 0.6) -> np.ndarray:
     """Joints for ``goal`` (IK) as a one-point trajectory, followed to the end; returns the goal joints."""
     joints = robot.world.ik.solve(goal, robot.joint_positions()[:6])
-    robot.start_trajectory(ARM_JOINTS, [(joints, duration)])
+    robot.start_trajectory(robot.arm_joints, [(joints, duration)])
     run_until(robot, lambda: robot.trajectory_state().status != ACTIVE)
     assert robot.trajectory_state().status == SUCCEEDED, robot.trajectory_state().message
     return joints
@@ -230,6 +230,23 @@ def reproject(robot: SimRobot, depth: np.ndarray) -> np.ndarray:
     points = rays * depth[..., None]
     camera = robot.tool_pose().matrix() @ robot.camera_transform().matrix()
     return points @ camera[:3, :3].T + camera[:3, 3]
+
+
+def test_the_jaco_kg2_closes_its_long_stroke_and_squeezes_before_the_command_ends():
+    # 175 mm at 0.1 m/s: a close takes longer than the 2F-85's whole 1.2 s budget.
+    robot = SimRobot(WorldConfig(), robot="jaco", goal_tolerance=0.02)
+    assert robot.joint_names[-1] == "j2n6s200_joint_finger_1" and robot.tool_frame == "j2n6s200_end_effector"
+    robot.reset(3, objects=[box(width=0.03)])
+    state = robot.world.object_states()[0]
+    x, y = state.position[:2]
+    move_pinch(robot, GripperPose(x, y, state.height + 0.08, state.yaw), duration=2.0)
+    move_pinch(robot, GripperPose(x, y, state.height / 2, state.yaw), duration=1.0)
+    robot.command_gripper(1.4)  # kinova-ros's full close (rad)
+    seconds = run_until(robot, lambda: robot.gripper_state().done)
+    gripper = robot.gripper_state()
+    assert seconds > 1.2 and gripper.stalled and gripper.opening == pytest.approx(0.03, abs=0.004)
+    assert gripper.effort == pytest.approx(robot.world.gripper.grip_force, rel=0.1)  # squeezing, not frozen
+    assert 0.0 < gripper.position < 1.4
 
 
 def test_camera_info_reprojects_table_pixels_onto_the_table_and_an_object_onto_its_footprint(robot):

@@ -1,5 +1,6 @@
 """The sim_robot node for real, in-process (skipped without ROS 2): scene reset, depth + camera_info, joint states,
-TF, a FollowJointTrajectory goal 5 cm down, a refused one, the gripper closing through GripperCommand, the audit.
+TF, a FollowJointTrajectory goal 5 cm down, a refused one, the gripper closing through GripperCommand, the audit;
+the gripper closing and opening through ParallelGripperCommand (``gripper_action_type: parallel_gripper_command``).
 
 Runs with ROS sourced and grasp_interfaces built (colcon); set ROS_DOMAIN_ID to keep it to yourself.
 """
@@ -20,7 +21,7 @@ pytest.importorskip("control_msgs.action", reason="control_msgs is not installed
 pytest.importorskip("tf2_ros", reason="tf2_ros (tf2_ros_py) is not installed")
 
 from builtin_interfaces.msg import Duration  # noqa: E402
-from control_msgs.action import FollowJointTrajectory, GripperCommand  # noqa: E402
+from control_msgs.action import FollowJointTrajectory, GripperCommand, ParallelGripperCommand  # noqa: E402
 from grasp_servo.pose import GripperPose  # noqa: E402
 from grasp_servo.robot_profiles import get_profile  # noqa: E402
 from grasp_servo.ros.parameters import ParameterError  # noqa: E402
@@ -239,3 +240,53 @@ def test_a_newer_goal_preempts_a_cancel_holds_and_a_reset_aborts(graph: tuple[Si
     assert client.call(client.reset, ResetEpisode.Request(seed=3)).success
     aborted = outcome(running)
     assert aborted.status == 6 and "reset" in aborted.result.error_string
+
+
+def test_a_parallel_gripper_command_closes_and_opens_the_gripper(ros: None) -> None:
+    node = SimRobotNode(parameter_overrides=[
+        Parameter("real_time_factor", value=2.0), Parameter("seed", value=1),
+        Parameter("gripper_action_type", value="parallel_gripper_command"),
+    ])
+    client = Client()
+    gripper = ActionClient(client.node, ParallelGripperCommand, GRIPPER_ACTION)
+    executor = MultiThreadedExecutor(num_threads=6)
+    executor.add_node(node)
+    executor.add_node(client.node)
+    spinner = threading.Thread(target=executor.spin, daemon=True)
+    spinner.start()
+    knuckle = UR5.gripper.joint
+    feedback: list[Any] = []
+
+    def run(position: float, positions: list[float] | None = None) -> Any:
+        goal = ParallelGripperCommand.Goal()
+        goal.command.name = [knuckle]
+        goal.command.position = [position] if positions is None else positions
+        assert gripper.wait_for_server(timeout_sec=10.0)
+        sent = gripper.send_goal_async(goal, feedback_callback=feedback.append)
+        handle = wait_for(sent.done, 10.0, "goal acceptance") and sent.result()
+        if not handle.accepted:
+            return None
+        result = handle.get_result_async()
+        return wait_for(result.done, 15.0, "the goal's result") and result.result()
+
+    try:
+        wait_for(lambda: client.joints, 5.0, "joint states")
+        assert run(0.8, positions=[0.8, 0.8]) is None  # as the controller: exactly one position, else rejected
+        closed = run(0.8)  # no effort: the default grip force
+        assert closed.status == 4 and (closed.result.reached_goal or closed.result.stalled)  # SUCCEEDED
+        state = closed.result.state
+        assert list(state.name) == [knuckle] and len(state.position) == len(state.effort) == 1
+        assert state.position[0] > 0.1  # closed from open (0.0), on an object or shut
+        wait_for(lambda: abs(client.joints[-1].position[-1] - state.position[0]) < 0.01, 5.0, "the knuckle closed")
+        assert feedback and list(feedback[-1].feedback.state.name) == [knuckle]
+        opened = run(0.0)
+        assert opened.status == 4 and opened.result.reached_goal and not opened.result.stalled
+        assert opened.result.state.position[0] == pytest.approx(0.0, abs=0.02)
+        wait_for(lambda: abs(client.joints[-1].position[-1]) < 0.02, 5.0, "the knuckle open")
+    finally:
+        node.close()
+        executor.shutdown(timeout_sec=2.0)
+        spinner.join(timeout=5.0)
+        gripper.destroy()
+        client.node.destroy_node()
+        node.destroy_node()

@@ -41,6 +41,11 @@ class GripperGeometry:
         return self.mount_offset + self.palm_length + self.finger_length - self.pinch_above_tips
 
     @property
+    def close_timeout(self) -> float:
+        """Seconds a close may take before it counts as done: 1.2 s, or twice a full stroke on a slow, wide gripper."""
+        return max(1.2, 2 * self.max_opening / self.closing_speed)
+
+    @property
     def camera_offset(self) -> float:
         """Distance from the flange (tool0) to the camera along tool z."""
         return self.pinch_offset - self.camera_above_pinch

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from grasp_servo.ros.gripper_goals import GRIPPER_ACTION_TYPES, GRIPPER_COMMAND
 from grasp_servo.ros.parameters import (
     INT64_MAX,
     LABEL,
@@ -71,6 +72,10 @@ def sim_specs() -> list[ParamSpec]:
                   low=0.0, high=3.2, low_open=True),
         ParamSpec("goal_time_s", 1.0, "seconds after a trajectory's last point to reach goal_tolerance",
                   low=0.0, high=60.0, low_open=True),
+        ParamSpec("gripper_action_type", GRIPPER_COMMAND, "the gripper action served on the profile's gripper "
+                  "action: gripper_command (control_msgs/GripperCommand) or parallel_gripper_command "
+                  "(control_msgs/ParallelGripperCommand, as parallel_gripper_action_controller)",
+                  choices=GRIPPER_ACTION_TYPES),
     ]
 
 

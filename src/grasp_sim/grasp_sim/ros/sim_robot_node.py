@@ -8,7 +8,8 @@ six joints and the 2F-85's ``robotiq_85_left_knuckle_joint``), ``/tf`` (base_lin
 (tool0 -> grasp_pinch, tool0 -> wrist_camera_depth_optical_frame), ``/wrist_camera/depth/image_raw`` and
 ``.../camera_info`` (sensor-data QoS, at ``camera_rate_hz`` of simulated time). Serves the UR driver's
 ``/scaled_joint_trajectory_controller/follow_joint_trajectory`` (control_msgs/FollowJointTrajectory), the
-Robotiq controller's ``/robotiq_gripper_controller/gripper_cmd`` (control_msgs/GripperCommand), and
+Robotiq controller's ``/robotiq_gripper_controller/gripper_cmd`` (control_msgs/GripperCommand, or
+ParallelGripperCommand with ``gripper_action_type: parallel_gripper_command``), and
 ``~/reset_episode`` / ``~/check_grasp`` (grasp_interfaces). All behaviour is in ``grasp_sim.sim_robot``; this
 module converts messages.
 
@@ -27,6 +28,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from grasp_perception.ros.rclpy_guard import Node, require_rclpy, run_node
+from grasp_servo.ros import gripper_goals
 from grasp_servo.ros.parameters import ParameterError, declare_parameters
 
 from grasp_sim.ros.sim_loop import Pacer, Periodic, encode_depth
@@ -85,7 +87,7 @@ class SimRobotNode(Node):  # type: ignore[misc,valid-type]
     def __init__(self, robot: SimRobot | None = None, **node_kwargs: Any) -> None:
         require_rclpy()
         super().__init__(NODE_NAME, **node_kwargs)
-        from control_msgs.action import FollowJointTrajectory, GripperCommand
+        from control_msgs.action import FollowJointTrajectory
         from geometry_msgs.msg import TransformStamped
         from rclpy.action import ActionServer, CancelResponse, GoalResponse
         from rclpy.callback_groups import ReentrantCallbackGroup
@@ -96,13 +98,14 @@ class SimRobotNode(Node):  # type: ignore[misc,valid-type]
 
         from grasp_interfaces.srv import CheckGrasp, ResetEpisode
 
+        self.params: SimParameters = sim_parameters(declare_parameters(self, sim_specs(), SIM_RULES))
+        values = self.params.values
+        self.gripper_type = str(values["gripper_action_type"])
         self._msg = SimpleNamespace(
             Clock=Clock, JointState=JointState, Image=Image, CameraInfo=CameraInfo,
             TransformStamped=TransformStamped, FollowJointTrajectory=FollowJointTrajectory,
-            GripperCommand=GripperCommand,
+            GripperAction=gripper_goals.action_class(self.gripper_type),
         )
-        self.params: SimParameters = sim_parameters(declare_parameters(self, sim_specs(), SIM_RULES))
-        values = self.params.values
         if robot is None:
             try:
                 robot = SimRobot(
@@ -134,11 +137,20 @@ class SimRobotNode(Node):  # type: ignore[misc,valid-type]
         ])
         accept = lambda goal: GoalResponse.ACCEPT  # noqa: E731  (bad goals are aborted with the reason)
         cancel = lambda goal_handle: CancelResponse.ACCEPT  # noqa: E731
+
+        def accept_gripper(goal: Any) -> Any:
+            """As the controllers: ParallelGripperCommand goals without exactly one position are rejected."""
+            reason = gripper_goals.goal_refusal(self.gripper_type, goal)
+            if reason is None:
+                return GoalResponse.ACCEPT
+            self.get_logger().warning(f"gripper goal rejected: {reason}")
+            return GoalResponse.REJECT
+
         self._servers = [
             ActionServer(self, FollowJointTrajectory, robot.profile.trajectory_action, self.execute_trajectory,
                          goal_callback=accept, cancel_callback=cancel, callback_group=group),
-            ActionServer(self, GripperCommand, robot.profile.gripper.action, self.execute_gripper,
-                         goal_callback=accept, cancel_callback=cancel, callback_group=group),
+            ActionServer(self, self._msg.GripperAction, robot.profile.gripper.action, self.execute_gripper,
+                         goal_callback=accept_gripper, cancel_callback=cancel, callback_group=group),
         ]
         self.create_service(ResetEpisode, "~/reset_episode", self.on_reset_episode, callback_group=group)
         self.create_service(CheckGrasp, "~/check_grasp", self.on_check_grasp, callback_group=group)
@@ -156,7 +168,7 @@ class SimRobotNode(Node):  # type: ignore[misc,valid-type]
             f"({len(names)} objects), {'as fast as possible' if factor == 0 else f'{factor:g} x real time'}, "
             f"depth {robot.config.camera.width}x{robot.config.camera.height} {self.encoding} at "
             f"{values['camera_rate_hz']:g} Hz, camera noise {values['camera_noise']}, disturbance "
-            f"{values['disturbance']}"
+            f"{values['disturbance']}, gripper action {self.gripper_type}"
         )
 
     # ------------------------------------------------------------- physics
@@ -307,13 +319,16 @@ class SimRobotNode(Node):  # type: ignore[misc,valid-type]
         return feedback
 
     def execute_gripper(self, goal_handle: Any) -> Any:
-        """GripperCommand: move the fingers; done when they reach the goal or stall (a stall succeeds too)."""
-        action = self._msg.GripperCommand
+        """GripperCommand / ParallelGripperCommand: move the fingers; done when they reach the goal or stall (a
+        stall succeeds too).
+        """
+        kind, action = self.gripper_type, self._msg.GripperAction
         result = action.Result()
-        command = goal_handle.request.command
         with self.locked() as robot:
+            joint = robot.profile.gripper.joint
             try:
-                command_id = robot.command_gripper(float(command.position), float(command.max_effort))
+                command = gripper_goals.read_goal(kind, goal_handle.request)
+                command_id = robot.command_gripper(command.position, command.max_effort)
             except ValueError as error:
                 self.get_logger().warning(f"gripper command refused: {error}")
                 goal_handle.abort()
@@ -328,8 +343,9 @@ class SimRobotNode(Node):  # type: ignore[misc,valid-type]
                     robot.cancel_gripper()
                 status = robot.gripper_state()
                 same_episode = robot.episode == episode
-            result.position, result.effort = status.position, status.effort
-            result.stalled, result.reached_goal = status.stalled, status.reached_goal
+            gripper_goals.fill_state(
+                kind, result, joint, status.position, status.effort, status.stalled, status.reached_goal
+            )
             if status.command_id != command_id or not same_episode:
                 why = "a newer gripper command" if same_episode else "an episode reset"
                 self.get_logger().info(f"gripper command aborted: replaced by {why}")
@@ -343,10 +359,10 @@ class SimRobotNode(Node):  # type: ignore[misc,valid-type]
                 return result
             if time.monotonic() - last_feedback >= FEEDBACK_S:
                 last_feedback = time.monotonic()
-                feedback = action.Feedback()
-                feedback.position, feedback.effort = status.position, status.effort
-                feedback.stalled, feedback.reached_goal = status.stalled, status.reached_goal
-                goal_handle.publish_feedback(feedback)
+                goal_handle.publish_feedback(gripper_goals.fill_state(
+                    kind, action.Feedback(), joint, status.position, status.effort, status.stalled,
+                    status.reached_goal,
+                ))
             time.sleep(POLL_S)
 
     @staticmethod
