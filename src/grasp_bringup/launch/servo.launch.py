@@ -36,6 +36,7 @@ from launch_ros.substitutions import FindPackageShare
 PACKAGE = "grasp_bringup"
 ROBOTS = ("ur5", "abb", "jaco", "gen3")
 SIMS = ("mujoco", "gazebo", "none")
+GRIPPER_ACTION_TYPES = ("gripper_command", "parallel_gripper_command")
 TRUE_VALUES = ("true", "1", "yes")
 
 
@@ -113,6 +114,7 @@ def launch_setup(context, *args, **kwargs):
     common = {"use_sim_time": use_sim_time}
     model_override = {"model_path": model} if model else {}
     object_set = _text(context, "object_set")
+    gripper_action_type = _text(context, "gripper_action_type")
 
     nodes = []
     if sim == "mujoco":
@@ -120,6 +122,7 @@ def launch_setup(context, *args, **kwargs):
             "robot": robot, "object_set": object_set, "camera_noise": _text(context, "camera_noise"),
             "disturbance": _text(context, "disturbance"),
             "real_time_factor": float(_text(context, "real_time_factor")),
+            "gripper_action_type": gripper_action_type,
         }]))
     elif sim == "gazebo":
         nodes.extend(_gazebo(context, robot))
@@ -127,7 +130,7 @@ def launch_setup(context, *args, **kwargs):
     nodes.append(_node("grasp_servo", "servo_node", [params_file, robot_file, {
         **common, **model_override, "robot": robot, "frame_source": "perception", "object_set": object_set,
     }]))
-    motion = {**common, "robot": robot, "ik_backend": _text(context, "ik")}
+    motion = {**common, "robot": robot, "ik_backend": _text(context, "ik"), "gripper_action_type": gripper_action_type}
     moveit_params_file = _text(context, "moveit_params_file")
     motion_files = [moveit_params_file] if motion["ik_backend"] == "moveit" and moveit_params_file else []
     # No `name=` here: a node-name remap would also rename the node MoveItPy creates in this process.
@@ -166,6 +169,10 @@ def generate_launch_description():
         ("model", "", "ONNX scoring model; empty = the model shipped with grasp_bringup", None),
         ("ik", "builtin", "IK backend of grasp_motion: builtin (mink, no MoveIt) or moveit (moveit_py)",
          ["builtin", "moveit"]),
+        ("gripper_action_type", "gripper_command", "the gripper's action type, for grasp_motion and the sim robot: "
+         "gripper_command (control_msgs/GripperCommand) or parallel_gripper_command (control_msgs/"
+         "ParallelGripperCommand: parallel_gripper_action_controller, e.g. ros2_robotiq_gripper main, ros2_kortex)",
+         list(GRIPPER_ACTION_TYPES)),
         ("object_set", "heldout", "sim: objects of the scenes (train, heldout, shapes_test, everyday, urdf_test, "
          "or a mesh folder)", None),
         ("camera_noise", "none", "sim: depth sensor noise (none, d435, d405, primesense)", None),

@@ -50,7 +50,7 @@ def test_servo_launch_arguments(launch_files: dict[str, ModuleType]) -> None:
     declared = {e.name: e for e in description.entities if isinstance(e, stubs.DeclareLaunchArgument)}
     assert set(declared) >= {"robot", "sim", "episodes", "out", "record", "model", "ik", "use_sim_time",
                              "bag_path", "params_file"}
-    assert declared["robot"].kwargs["choices"] == ["ur5", "abb", "jaco"]
+    assert declared["robot"].kwargs["choices"] == ["ur5", "abb", "jaco", "gen3"]
     assert declared["sim"].kwargs["choices"] == ["mujoco", "gazebo", "none"]
     assert all(e.kwargs.get("description") for e in declared.values())
 

@@ -211,7 +211,8 @@ def test_motion_node_refuses_unsafe_goals(ros: None) -> None:
         node.on_goal(goal(node, POSE, frame_id="tool0"))  # wrong frame
         assert moveit.arm.goals == [] and moveit.executed == []
         node.on_goal(goal(node, POSE))
-        assert len(moveit.arm.goals) == 1 and moveit.arm.goals[0][1] == "tool0" and moveit.executed
+        # MoveIt plans for the pinch point (pose_link defaults to the profile's grasp_pinch).
+        assert len(moveit.arm.goals) == 1 and moveit.arm.goals[0][1] == "grasp_pinch" and moveit.executed
     finally:
         node.destroy_node()
 

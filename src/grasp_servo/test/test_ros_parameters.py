@@ -246,6 +246,16 @@ def test_robot_must_be_a_known_profile(core: Any) -> None:
         params.robot_profile(5)
 
 
+def test_gripper_action_type_is_one_of_the_two_actions() -> None:
+    assert params.motion_parameters({}).values["gripper_action_type"] == "gripper_command"
+    chosen = params.motion_parameters({"gripper_action_type": "parallel_gripper_command"})
+    assert chosen.values["gripper_action_type"] == "parallel_gripper_command"
+    with pytest.raises(ParameterError) as caught:
+        params.motion_parameters({"gripper_action_type": "GripperCommand"})
+    valid = 'valid: one of "gripper_command", "parallel_gripper_command"'
+    assert str(caught.value) == f"parameter gripper_action_type = 'GripperCommand' is not allowed; {valid}"
+
+
 @pytest.mark.parametrize(
     ("name", "good", "bad"),
     [

@@ -16,7 +16,8 @@ Two IK backends (``ik_backend``):
 - ``moveit``: moveit_py plans and executes; MoveItPy needs the robot description, semantic description,
   kinematics, planning pipelines and controllers as parameters of the node it creates (``moveit_node_name``),
   from ``moveit_config_file`` (passed as ``config_dict``) or the launch's parameter files; see docs/ros.md.
-The gripper is driven through a control_msgs/GripperCommand action client (``gripper_action``).
+The gripper is driven through an action client (``gripper_action``) of control_msgs/GripperCommand or, with
+``gripper_action_type: parallel_gripper_command``, control_msgs/ParallelGripperCommand (``gripper_goals``).
 
 Import-safe without ROS: rclpy, tf2_ros, moveit_py and the messages are imported when the node is built.
 """
@@ -30,6 +31,7 @@ from typing import Any
 from grasp_perception.ros.rclpy_guard import Node, require_rclpy, run_node
 
 from grasp_servo.ros import conversions as conv
+from grasp_servo.ros import gripper_goals
 from grasp_servo.ros.action_client import locked_action_client, wait_future
 from grasp_servo.ros.builtin_ik import BuiltinArmPlanner, PlanningError, joints_by_name
 from grasp_servo.ros.motion_logic import CloseSequencer, goal_refusal, opening_from_position
@@ -85,7 +87,7 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
     def __init__(self, moveit: Any = None, **node_kwargs: Any) -> None:
         require_rclpy()
         super().__init__(NODE_NAME, **node_kwargs)
-        from control_msgs.action import FollowJointTrajectory, GripperCommand
+        from control_msgs.action import FollowJointTrajectory
         from geometry_msgs.msg import PoseStamped
         from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
         from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
@@ -96,11 +98,12 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
 
         from grasp_interfaces.msg import EpisodeStart, GripperState, MotionCommand
 
-        self._msg = SimpleNamespace(
-            GripperState=GripperState, GripperCommand=GripperCommand, FollowJointTrajectory=FollowJointTrajectory,
-            JointTrajectoryPoint=JointTrajectoryPoint,
-        )
         params = declare_node_parameters(self, motion_specs, MOTION_RULES, motion_parameters)
+        self.gripper_type = str(params.values["gripper_action_type"])
+        self._msg = SimpleNamespace(
+            GripperState=GripperState, GripperAction=gripper_goals.action_class(self.gripper_type),
+            FollowJointTrajectory=FollowJointTrajectory, JointTrajectoryPoint=JointTrajectoryPoint,
+        )
         self.profile = params.profile
         values = params.values
         self.values = values
@@ -146,7 +149,9 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
         clients = ReentrantCallbackGroup()
         self.tf_buffer = Buffer()
         self.tf_listener = TransformListener(self.tf_buffer, self)
-        self.gripper = locked_action_client(self, GripperCommand, str(values["gripper_action"]), callback_group=clients)
+        self.gripper = locked_action_client(
+            self, self._msg.GripperAction, str(values["gripper_action"]), callback_group=clients
+        )
         self.trajectory = locked_action_client(
             self, FollowJointTrajectory, str(values["trajectory_action"]), callback_group=clients
         )
@@ -170,7 +175,7 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
                  else f"MoveIt group {self.planning_group} for {self.pose_link}")
         self.get_logger().info(
             f"motion ready: robot {self.profile.name}, {self.backend} IK, {where}; gripper "
-            f"{values['gripper_action']}; gripper state {self.base_frame} -> {self.pinch_frame}"
+            f"{values['gripper_action']} ({self.gripper_type}); gripper state {self.base_frame} -> {self.pinch_frame}"
         )
 
     def now_ns(self) -> int:
@@ -279,7 +284,7 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
         self.command_gripper(close=False)
 
     def command_gripper(self, close: bool) -> bool:
-        """Open or close the gripper through the GripperCommand action; False when it did not happen.
+        """Open or close the gripper through its action (``gripper_action_type``); False when it did not happen.
 
         Closing on an object ends with the gripper stalled short of its goal: that is a grasp, not a failure.
         """
@@ -288,10 +293,12 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
         if not self.gripper.wait_for_server(timeout_sec=timeout):
             self.get_logger().error(f"gripper action {self.values['gripper_action']} not available; cannot {what}")
             return False
-        goal = self._msg.GripperCommand.Goal()
         key = "gripper_closed_position" if close else "gripper_open_position"
-        goal.command.position = float(self.values[key])
-        goal.command.max_effort = float(self.values["gripper_max_effort"])
+        target = float(self.values[key])
+        goal = gripper_goals.fill_goal(
+            self.gripper_type, self._msg.GripperAction.Goal(), str(self.values["gripper_joint"]), target,
+            float(self.values["gripper_max_effort"]),
+        )
         if not close:
             self._closed = False
         handle = wait_future(self.gripper.send_goal_async(goal), timeout, self.closing)
@@ -299,12 +306,14 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
             self.get_logger().error(f"gripper {what} goal was not accepted")
             return False
         result = wait_future(handle.get_result_async(), timeout, self.closing)
-        position = goal.command.position
+        position = target
         if result is None:
             self.get_logger().warning(f"gripper {what} did not finish within {timeout:.1f} s")
         else:
-            position = float(result.result.position)
-            if close and result.result.stalled and not result.result.reached_goal:
+            report = gripper_goals.read_result(self.gripper_type, result.result, str(self.values["gripper_joint"]))
+            if report.position is not None:  # a canceled ParallelGripperCommand result carries no state
+                position = report.position
+            if close and report.stalled and not report.reached_goal:
                 self.get_logger().info(f"gripper stalled at {position:.3f} (an object between the fingers)")
         if not self._opening_from_joints:  # no gripper joint in /joint_states: trust the action's position
             self._opening = opening_from_position(

@@ -24,6 +24,7 @@ from grasp_perception.ros.parameters import SHIPPED_MODEL, shipped_model_path
 
 from grasp_servo.cem import CEMConfig
 from grasp_servo.robot_profiles import PROFILES, RobotProfile, get_profile
+from grasp_servo.ros.gripper_goals import GRIPPER_ACTION_TYPES, GRIPPER_COMMAND
 from grasp_servo.ros.post_grasp import LabelConfig
 from grasp_servo.ros.servo_session import SessionConfig
 from grasp_servo.ros.topics import TOPIC_DEPTH_IMAGE, TOPIC_ENCODED_FRAME
@@ -479,7 +480,12 @@ def motion_specs(profile: RobotProfile) -> list[ParamSpec]:
                   low_open=True),
         seconds("trajectory_timeout_s", 10.0, "seconds a trajectory may take beyond its planned duration", 0.1, 600.0),
         ParamSpec("gripper_action", profile.gripper.action,
-                  f"control_msgs/action/GripperCommand of the gripper ({profile.gripper.model})", text=ROS_NAME),
+                  f"control_msgs action of the gripper ({profile.gripper.model}; its type: gripper_action_type)",
+                  text=ROS_NAME),
+        ParamSpec("gripper_action_type", GRIPPER_COMMAND, "action type of gripper_action: gripper_command "
+                  "(control_msgs/GripperCommand, position_controllers/GripperActionController) or "
+                  "parallel_gripper_command (control_msgs/ParallelGripperCommand, "
+                  "parallel_gripper_action_controller/GripperActionController)", choices=GRIPPER_ACTION_TYPES),
         ParamSpec("gripper_joint", profile.gripper.joint, "joint in /joint_states whose position "
                   "gives the finger opening (between the open and closed positions)", text=TOKEN),
         ParamSpec("gripper_open_position", profile.gripper.open_position,
