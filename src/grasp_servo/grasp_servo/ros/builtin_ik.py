@@ -20,6 +20,9 @@ from grasp_servo.pose import GripperPose, apply_motion, motion_between
 
 WAYPOINT_SPACING = 0.02  # metres between IK waypoints, as grasp_sim.world
 MIN_SEGMENT_S = 0.02
+#: Segments are timed at this share of max_joint_speed: the arm may drift a little between planning and the
+#: controller's start, and a controller refuses a first segment faster than the limit.
+SPEED_MARGIN = 0.9
 
 
 class PlanningError(RuntimeError):
@@ -96,7 +99,7 @@ class BuiltinArmPlanner:
             except IKFailedError as error:
                 raise PlanningError(f"waypoint {i} of {n_waypoints}: {error}") from None
             # No joint faster than max_joint_speed: a segment where the IK swings a wrist takes longer.
-            elapsed += max(segment, float(np.max(np.abs(solved - current))) / self.max_joint_speed)
+            elapsed += max(segment, float(np.max(np.abs(solved - current))) / (SPEED_MARGIN * self.max_joint_speed))
             current = solved
             positions.append(current)
             times.append(elapsed)
