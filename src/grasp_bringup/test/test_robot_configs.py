@@ -34,6 +34,7 @@ from grasp_bringup.robot_configs import (
 )
 from grasp_servo.robot_profiles import get_profile
 from grasp_sim.arms import robot_model
+from test_moveit_config import FakeConfigs
 
 from grasp_bringup import moveit_config, robot_configs
 
@@ -250,14 +251,6 @@ def test_cell_controller_is_the_profiles() -> None:
                         ("jaco", "j2n6s200")):
         assert cell_overrides(robot)["moveit_simple_controller_manager"]["controller_names"] == [name]
         assert get_profile(robot).trajectory_action == f"/{name}/follow_joint_trajectory"
-
-
-class FakeConfigs:
-    def __init__(self, params: dict[str, Any]) -> None:
-        self.params = params
-
-    def to_dict(self) -> dict[str, Any]:
-        return self.params
 
 
 class FakeBuilder:
