@@ -31,6 +31,7 @@ from grasp_bringup.factory import (
     DISTURBANCE_MODES,
     RunSettings,
     UsageError,
+    servo_kind_for,
 )
 
 
@@ -137,7 +138,33 @@ def _add_cem_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cem-iterations", type=positive_int, default=3, help="CEM iterations (default 3)")
 
 
+def _add_servo_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--controller",
+        choices=["auto", "cem", "threshold"],
+        default="auto",
+        help="the closed-loop servo: cem (scoring models: success, Q, distance) or threshold (regression models: "
+        "pregrasp motion, GG-CNN); auto picks the one the model's contract names (default auto); a servo that "
+        "cannot use the model is refused",
+    )
+    parser.add_argument(
+        "--approach-steps", type=positive_int, default=25,
+        help="distance models (seed 001): frames over which the gripper descends to 0.15 m camera height (default "
+        "25; the seed used 75)",
+    )
+    parser.add_argument(
+        "--threshold-mm", type=_number, default=0.5,
+        help="threshold servo: translation under which it runs the grasp motion (default 0.5; seed 003: 0.8)",
+    )
+    parser.add_argument(
+        "--threshold-deg", type=_number, default=0.5,
+        help="threshold servo: rotation under which it runs the grasp motion (default 0.5; seed 003: 0.6)",
+    )
+
+
 def _settings(args: argparse.Namespace, controller: str, model: str | None) -> RunSettings:
+    if controller == "auto":
+        controller = servo_kind_for(model) if model else "cem"
     if args.disturbance_mode and not args.disturbance and args.command != "demo":
         raise UsageError(f"--disturbance-mode {args.disturbance_mode} needs --disturbance (it says how to disturb)")
     return RunSettings(
@@ -157,6 +184,9 @@ def _settings(args: argparse.Namespace, controller: str, model: str | None) -> R
         cem_samples=getattr(args, "cem_samples", 64),
         cem_elites=getattr(args, "cem_elites", 6),
         cem_iterations=getattr(args, "cem_iterations", 3),
+        approach_steps=getattr(args, "approach_steps", 25),
+        threshold_mm=getattr(args, "threshold_mm", 0.5),
+        threshold_deg=getattr(args, "threshold_deg", 0.5),
     )
 
 
@@ -174,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", type=Path, default=None, help="output folder (default runs/demo-<time>)")
     _add_world_options(demo, "heldout")
     _add_cem_options(demo)
+    _add_servo_options(demo)
 
     collect = sub.add_parser("collect", help="record grasp attempts to rosbag2 (MCAP)")
     collect.add_argument(
@@ -221,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--no-bags", action="store_true", help="do not record the run's bags")
     _add_world_options(evaluate, "heldout", every_arm=True)
     _add_cem_options(evaluate)
+    _add_servo_options(evaluate)
 
     pipeline = sub.add_parser(
         "pipeline", help="reproduce the shipped model: rounds of collect -> train (scripted data first, then learned)"
@@ -351,7 +383,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     elif args.command == "evaluate" and args.robot == "all":
         from grasp_bringup.arm_comparison import arms_text, evaluate_arms
 
-        settings = _settings(args, "cem", args.model)
+        settings = _settings(args, args.controller, args.model)
         comparison = evaluate_arms(
             settings, list(PROFILES), args.episodes, args.out, args.workers, open_loop=not args.no_open_loop,
             record=not args.no_bags,
@@ -359,14 +391,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(arms_text(comparison))
         print(f"wrote {args.out / 'arms.json'}, {args.out / 'arms.png'} and one folder per arm under {args.out}")
     elif args.command == "evaluate":
-        settings = _settings(args, "cem", args.model)
+        settings = _settings(args, args.controller, args.model)
         report = commands.evaluate(
             settings, args.episodes, args.out, args.workers, open_loop=not args.no_open_loop, record=not args.no_bags
         )
         print(reports.evaluation_text(report, args.out))
     elif args.command == "demo":
         out = args.out or reports.default_run_dir("demo")
-        settings = _settings(args, "cem", args.model)
+        settings = _settings(args, args.controller, args.model)
         conditions = [("still", False), ("disturbed", True)] if not args.disturbance else [("disturbed", True)]
         for name, disturbed in conditions:
             print(f"== {name} objects ==", flush=True)

@@ -15,7 +15,7 @@ from grasp_bringup.bag_paths import find_bags
 from grasp_bringup.collection import collect, resume_collection
 from grasp_bringup.evaluation_plot import plot_evaluation
 from grasp_bringup.evaluation_stats import mcnemar_exact, summarise
-from grasp_bringup.factory import RunSettings, UsageError, preflight, world_config
+from grasp_bringup.factory import RunSettings, UsageError, preflight, servo_kind_for, world_config
 from grasp_bringup.parallel_episodes import run_episodes
 from grasp_bringup.run_folders import claim_output_folder
 
@@ -108,7 +108,8 @@ def evaluate(
     preflight(settings)
     claim_output_folder(out)
     seeds = [EVALUATION_SEED_BASE + i for i in range(episodes)]
-    conditions = {"closed_loop": replace(settings, controller="cem")}
+    closed = settings.controller if settings.controller in ("cem", "threshold") else servo_kind_for(settings.model)
+    conditions = {"closed_loop": replace(settings, controller=closed)}
     if open_loop:
         conditions["open_loop"] = replace(settings, controller="open_loop")
     results: dict[str, dict] = {}

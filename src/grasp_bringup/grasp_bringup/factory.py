@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grasp_datacollect.policies import POLICY_NAMES, BiasedPolicy, ExploringLearnedPolicy, RandomPolicy
 from grasp_servo.cem import CEMConfig
 from grasp_servo.controllers import ClosedLoopController, Controller, OpenLoopController
+from grasp_servo.distance_servo import DistanceController, DistanceServo, DistanceServoConfig
 from grasp_servo.robot_profiles import get_profile
 from grasp_servo.servo import CEMServo, ServoConfig
+from grasp_servo.threshold import OpenLoopThresholdController, ThresholdConfig, ThresholdController, ThresholdServo
+from grasp_servo.workspace import Workspace
 from grasp_sim.depth_camera import CameraConfig
 from grasp_sim.depth_noise import DepthNoiseConfig
 from grasp_sim.world_config import WorldConfig
 
-CONTROLLER_NAMES = (*POLICY_NAMES, "cem", "open_loop")
+if TYPE_CHECKING:
+    from grasp_perception.contract import ModelContract
+    from grasp_perception.scorer import OnnxGraspScorer
+
+CONTROLLER_NAMES = (*POLICY_NAMES, "cem", "threshold", "open_loop")
+LEARNED_CONTROLLERS = ("learned", "cem", "threshold", "open_loop")  # the ones that need a model
 DISTURBANCE_MODES = ("late", "early")  # what --disturbance does (grasp_sim.world_config)
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "grasp_success.onnx"
 
@@ -67,11 +77,21 @@ class RunSettings:
     step_budget: int = 20
     explore_probability: float = 0.2
     scorer_threads: int = 1
+    approach_steps: int = 25  # distance models (seed 001): frames of the descent; the step budget grows to fit
+    threshold_mm: float = 0.5  # threshold servo (seed 003): translation under which it grasps
+    threshold_deg: float = 0.5  # ... and rotation
+
+    @property
+    def max_steps(self) -> int:
+        """Servo steps an episode may take: the step budget, or a distance model's whole descent."""
+        if self.controller in ("cem", "learned") and self.model and model_target(self.model) == "grasp_distance":
+            return max(self.step_budget, self.approach_steps)
+        return self.step_budget
 
     def __post_init__(self) -> None:
         if self.controller not in CONTROLLER_NAMES:
             raise ValueError(f"unknown controller '{self.controller}': choose one of {', '.join(CONTROLLER_NAMES)}")
-        if self.controller in ("learned", "cem", "open_loop") and not self.model:
+        if self.controller in LEARNED_CONTROLLERS and not self.model:
             raise ValueError(f"controller '{self.controller}' needs a model (--model path/to/model.onnx)")
         if self.model and not Path(self.model).is_file():
             raise FileNotFoundError(f"model file not found: {self.model}")
@@ -98,6 +118,45 @@ class RunSettings:
         _check_range("step_budget", self.step_budget, 1, 10_000)
         _check_range("explore_probability", self.explore_probability, 0.0, 1.0)
         _check_range("scorer_threads", self.scorer_threads, 1, 256)
+        _check_range("approach_steps", self.approach_steps, 1, 1000)
+        _check_range("threshold_mm", self.threshold_mm, 0.01, 100.0)
+        _check_range("threshold_deg", self.threshold_deg, 0.01, 90.0)
+
+
+def model_target(path: str) -> str:
+    """The target named in a model file's contract (cached per path)."""
+    return _model_contract(path).target
+
+
+@functools.cache
+def _model_contract(path: str) -> ModelContract:
+    from grasp_perception.onnx_model import read_model_contract
+
+    return read_model_contract(path)
+
+
+def servo_kind_for(model: str) -> str:
+    """The servo kind a model file needs: cem for scoring models, threshold for regression models."""
+    return _model_contract(model).spec.servo
+
+
+def check_controller_pairing(settings: RunSettings) -> None:
+    """Refuse a controller that cannot use the model (a regression model under CEM, or the reverse).
+
+    Raises:
+        UsageError: the pairing is wrong; the message names the controller that fits.
+    """
+    if settings.controller not in LEARNED_CONTROLLERS or not settings.model:
+        return
+    from grasp_perception.model_targets import check_servo_pairing
+
+    servo = "threshold" if settings.controller == "threshold" else "cem"
+    if settings.controller == "open_loop":
+        servo = servo_kind_for(settings.model)  # the open-loop baseline exists for both kinds
+    try:
+        check_servo_pairing(model_target(settings.model), servo)
+    except ValueError as error:
+        raise UsageError(f"{settings.model}: {error}") from None
 
 
 def preflight(settings: RunSettings) -> None:
@@ -110,9 +169,10 @@ def preflight(settings: RunSettings) -> None:
     servo_config(settings)
     get_profile(settings.robot)
     if settings.model:
-        from grasp_perception.scorer import OnnxGraspScorer
+        from grasp_perception.onnx_model import OnnxDepthModel
 
-        OnnxGraspScorer(settings.model)
+        OnnxDepthModel(settings.model)  # the contract, checked against the graph
+        check_controller_pairing(settings)
     if config.object_set not in ("train", "heldout"):
         from grasp_sim.objects import OBJECT_SETS, resolve_object_set
 
@@ -152,7 +212,14 @@ def servo_config(settings: RunSettings) -> ServoConfig:
 
 
 def build_controller(settings: RunSettings) -> Controller:
-    """The controller named in ``settings`` (loading the ONNX model when it needs one)."""
+    """The controller named in ``settings`` (loading the ONNX model when it needs one).
+
+    Scoring models run under CEM (a distance model with seed 001's step rule), regression models under the
+    threshold servo; ``open_loop`` is the one-look baseline of either kind.
+
+    Raises:
+        UsageError: the controller cannot use the model (``check_controller_pairing``).
+    """
     profile = get_profile(settings.robot)
     workspace = profile.workspace
     if settings.controller in ("random", "biased"):
@@ -160,9 +227,14 @@ def build_controller(settings: RunSettings) -> Controller:
         region = wc.object_region(settings.robot)
         cls = RandomPolicy if settings.controller == "random" else BiasedPolicy
         return cls(workspace, region)
+    check_controller_pairing(settings)
+    if servo_kind_for(settings.model) == "threshold":
+        return _threshold_controller(settings, workspace)
     from grasp_perception.scorer import OnnxGraspScorer
 
     scorer = OnnxGraspScorer(settings.model, threads=settings.scorer_threads)
+    if scorer.objective == "minimise":
+        return _distance_controller(settings, scorer, workspace)
     servo = CEMServo(servo_config(settings), workspace)
     if settings.controller == "open_loop":
         return OpenLoopController(scorer, servo)
@@ -170,3 +242,30 @@ def build_controller(settings: RunSettings) -> Controller:
     if settings.controller == "learned":
         return ExploringLearnedPolicy(closed_loop, explore_probability=settings.explore_probability)
     return closed_loop
+
+
+def _distance_controller(settings: RunSettings, scorer: OnnxGraspScorer, workspace: Workspace) -> Controller:
+    from grasp_perception.scorer import MaximisedScorer
+
+    if settings.controller == "open_loop":  # one look: move to the best candidate of the first frame (one-shot)
+        return OpenLoopController(MaximisedScorer(scorer), CEMServo(servo_config(settings), workspace))
+    config = replace(DistanceServoConfig(), approach_steps=settings.approach_steps)
+    controller = DistanceController(scorer, DistanceServo(config, workspace))
+    if settings.controller == "learned":
+        return ExploringLearnedPolicy(controller, explore_probability=settings.explore_probability)
+    return controller
+
+
+def _threshold_controller(settings: RunSettings, workspace: Workspace) -> Controller:
+    from grasp_perception.regressor import OnnxMotionRegressor
+
+    regressor = OnnxMotionRegressor(settings.model, threads=settings.scorer_threads)
+    config = ThresholdConfig(
+        translation_threshold=settings.threshold_mm / 1000,
+        rotation_threshold=math.radians(settings.threshold_deg),
+        step_budget=settings.step_budget,
+    )
+    servo = ThresholdServo(config, workspace, regressor.pregrasp_height, regressor.grasp_motion)
+    if settings.controller == "open_loop":
+        return OpenLoopThresholdController(regressor, servo)
+    return ThresholdController(regressor, servo)

@@ -99,7 +99,7 @@ def _worker(job: WorkerJob, results: mp.Queue) -> None:
                     seed,
                     policy_name=job.settings.controller,
                     model_name=model_name,
-                    max_steps=job.settings.step_budget,
+                    max_steps=job.settings.max_steps,
                 )
                 results.put((job.worker, summary))
     except Exception as error:  # reported to the parent, which stops the run with a clear message

@@ -43,3 +43,19 @@ def encode_motions(motions: np.ndarray, translation_scale: float = DEFAULT_TRANS
     encoded[:, 3] = np.sin(dyaw)
     encoded[:, 4] = np.cos(dyaw)
     return encoded
+
+
+def encode_state(height_above_grasp: float | None, gripper_open: bool = True) -> np.ndarray:
+    """A Q-function's state input (1, 2) laid out as ``model_targets.STATE_LAYOUT``.
+
+    Raises:
+        ValueError: no height, or a non-finite one.
+    """
+    from grasp_perception.model_targets import STATE_HEIGHT_SCALE
+
+    if height_above_grasp is None or not np.isfinite(height_above_grasp):
+        raise ValueError(
+            f"a Q-function scores motions from a state: height_above_grasp must be a finite number of metres, "
+            f"got {height_above_grasp!r}"
+        )
+    return np.array([[1.0 if gripper_open else 0.0, height_above_grasp / STATE_HEIGHT_SCALE]], dtype=np.float32)

@@ -7,6 +7,10 @@ whose contract it does not implement with ``ModelContractError``.
 Version 2 adds ``camera`` (``CameraSpec``): the camera the model was trained with, i.e. the frames it expects:
 pinhole intrinsics, mount on the tool, image orientation, depth units, encodings and range. A frame from
 any other camera is reprojected into it first (``grasp_perception.reproject``).
+
+Version 3 adds the other model families (``grasp_perception.model_targets``): Q-functions (a ``state`` input),
+distance models (scores minimised), and regression models (a predicted motion or GG-CNN grasp maps, with the
+taught grasp motion a threshold servo runs at the end). A version 2 file is a success model and reads as one.
 """
 
 from __future__ import annotations
@@ -27,15 +31,25 @@ from grasp_perception.action_encoding import (
 )
 from grasp_perception.camera_model import MOUNT_FRAME, Mount, PinholeIntrinsics
 from grasp_perception.depth_image import DEPTH_ENCODINGS
+from grasp_perception.model_targets import (
+    ACTIONS_INPUT,
+    IMAGE_INPUT,
+    KIND_SCORING,
+    MAP_LAYOUT,
+    MOTION_LAYOUT,
+    STATE_INPUT,
+    STATE_LAYOUT,
+    TARGETS,
+    TargetSpec,
+)
 from grasp_perception.preprocess import DepthPreprocessing
 
 CONTRACT_KEY = "grasp_contract"
-CONTRACT_VERSION = 2
-KIND_SCORING = "scoring"
-KNOWN_TARGETS = ("grasp_success",)
-IMAGE_INPUT = "image"
-ACTIONS_INPUT = "actions"
-OUTPUT_NAME = "success"
+CONTRACT_VERSION = 3
+#: Versions this code reads: 2 (success models only, before the other families) and 3.
+SUPPORTED_VERSIONS = (2, 3)
+KNOWN_TARGETS = tuple(TARGETS)
+OUTPUT_NAME = TARGETS["grasp_success"].output_name
 BATCH_DIM = "batch"
 DEPTH_ENCODING = "depth_m"
 PROJECTION = "pinhole"
@@ -262,7 +276,13 @@ class Provenance:
 
 @dataclass
 class ModelContract:
-    """Everything a runtime needs to use a scoring model correctly."""
+    """Everything a runtime needs to use a model correctly (see ``model_targets`` for the targets).
+
+    Regression models also carry ``pregrasp_height`` (m above the grasp height: where the threshold servo holds
+    the gripper while it follows the model) and ``grasp_motion`` (dx, dy, dz, dyaw: the fixed motion from the
+    pregrasp pose to the grasp, taught once by demonstration); GG-CNN models ``map_layout`` and
+    ``map_width_scale`` (metres of opening that the width map's 1.0 stands for); Q-functions ``state_layout``.
+    """
 
     image: ImageSpec = field(default_factory=ImageSpec)
     camera: CameraSpec = field(default_factory=CameraSpec)
@@ -277,15 +297,41 @@ class ModelContract:
     action_layout: list[str] = field(default_factory=lambda: list(ACTION_LAYOUT))
     action_frame: str = ACTION_FRAME
     units: list[str] = field(default_factory=lambda: list(MOTION_UNITS))
+    state_layout: list[str] = field(default_factory=list)
+    motion_layout: list[str] = field(default_factory=list)
+    map_layout: list[str] = field(default_factory=list)
+    map_width_scale: float = 0.0
+    pregrasp_height: float = 0.0
+    grasp_motion: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        spec = TARGETS.get(self.target)
+        if spec is None:
+            return  # validate() names the problem
         if not self.inputs:
-            self.inputs = [
-                TensorSpec(IMAGE_INPUT, [1, 1, self.image.height, self.image.width]),
-                TensorSpec(ACTIONS_INPUT, [BATCH_DIM, len(self.action_layout)]),
-            ]
+            shapes = {
+                IMAGE_INPUT: [1, 1, self.image.height, self.image.width],
+                ACTIONS_INPUT: [BATCH_DIM, len(self.action_layout)],
+                STATE_INPUT: [1, len(STATE_LAYOUT)],
+            }
+            self.inputs = [TensorSpec(name, shapes[name]) for name in spec.inputs]
         if not self.outputs:
-            self.outputs = [TensorSpec(OUTPUT_NAME, [BATCH_DIM])]
+            shape = {
+                "motion": [1, len(MOTION_LAYOUT)],
+                "grasp_maps": [1, len(MAP_LAYOUT), self.image.height, self.image.width],
+            }.get(spec.output, [BATCH_DIM])
+            self.outputs = [TensorSpec(spec.output_name, shape)]
+        if self.target == "q_value" and not self.state_layout:
+            self.state_layout = list(STATE_LAYOUT)
+        if self.target == "pregrasp_motion" and not self.motion_layout:
+            self.motion_layout = list(MOTION_LAYOUT)
+        if self.target == "grasp_map" and not self.map_layout:
+            self.map_layout = list(MAP_LAYOUT)
+
+    @property
+    def spec(self) -> TargetSpec:
+        """The target's fixed facts (``model_targets.TargetSpec``)."""
+        return TARGETS[self.target]
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -318,8 +364,12 @@ class ModelContract:
                 f"contract_version: expected {CONTRACT_VERSION}, got 1 (a version 1 contract does not say which "
                 "camera the model was trained with; add it with grasp_perception.export.upgrade_contract)"
             )
-        if version != CONTRACT_VERSION:
-            raise ModelContractError(f"contract_version: expected {CONTRACT_VERSION}, got {version!r}")
+        if version not in SUPPORTED_VERSIONS:
+            raise ModelContractError(
+                f"contract_version: expected one of {list(SUPPORTED_VERSIONS)}, got {version!r}"
+                + (" (written by a newer grasp_perception: update this one)" if isinstance(version, int)
+                   and version > CONTRACT_VERSION else "")
+            )
         if "camera" not in data:
             raise ModelContractError("contract has no camera description (field 'camera')")
         try:
@@ -346,16 +396,36 @@ class ModelContract:
 
     def validate(self) -> None:
         """Refuse contracts this code does not implement."""
-        _expect("kind", self.kind, KIND_SCORING)
-        if self.target not in KNOWN_TARGETS:
+        spec = TARGETS.get(self.target)
+        if spec is None:
             raise ModelContractError(f"target: expected one of {list(KNOWN_TARGETS)}, got {self.target!r}")
-        _expect("output", self.output, "probability")
-        _expect("action_layout", list(self.action_layout), list(ACTION_LAYOUT))
-        _expect("action_frame", self.action_frame, ACTION_FRAME)
-        _expect("units", list(self.units), list(MOTION_UNITS))
+        if self.contract_version == 2 and self.target != "grasp_success":
+            raise ModelContractError(f"target {self.target!r} needs contract_version 3, got 2")
+        _expect("kind", self.kind, spec.kind)
+        _expect("output", self.output, spec.output)
         _expect("image.encoding", self.image.encoding, DEPTH_ENCODING)
-        if not self.translation_scale > 0:
-            raise ModelContractError(f"translation_scale: expected > 0, got {self.translation_scale!r}")
+        if ACTIONS_INPUT in spec.inputs:
+            _expect("action_layout", list(self.action_layout), list(ACTION_LAYOUT))
+            _expect("action_frame", self.action_frame, ACTION_FRAME)
+            _expect("units", list(self.units), list(MOTION_UNITS))
+            if not self.translation_scale > 0:
+                raise ModelContractError(f"translation_scale: expected > 0, got {self.translation_scale!r}")
+        if STATE_INPUT in spec.inputs:
+            _expect("state_layout", list(self.state_layout), list(STATE_LAYOUT))
+        if self.target == "pregrasp_motion":
+            _expect("motion_layout", list(self.motion_layout), list(MOTION_LAYOUT))
+        if self.target == "grasp_map":
+            _expect("map_layout", list(self.map_layout), list(MAP_LAYOUT))
+            if not _positive(self.map_width_scale):
+                raise ModelContractError(f"map_width_scale: expected > 0 metres, got {self.map_width_scale!r}")
+        if not spec.scoring:
+            if not _positive(self.pregrasp_height):
+                raise ModelContractError(f"pregrasp_height: expected > 0 metres, got {self.pregrasp_height!r}")
+            motion = self.grasp_motion
+            if not (isinstance(motion, list) and len(motion) == 4 and all(_finite(v) for v in motion)):
+                raise ModelContractError(
+                    f"grasp_motion: expected 4 finite numbers (dx, dy, dz, dyaw), got {motion!r}"
+                )
         try:
             self.image.preprocessing()
         except (TypeError, ValueError) as error:
@@ -363,14 +433,18 @@ class ModelContract:
         problems = self.camera.problems() if isinstance(self.camera, CameraSpec) else ["camera: malformed"]
         if problems:
             raise ModelContractError("; ".join(problems))
-        _expect("inputs names", [spec.name for spec in self.inputs], [IMAGE_INPUT, ACTIONS_INPUT])
-        _expect("outputs names", [spec.name for spec in self.outputs], [OUTPUT_NAME])
-        image_shape, actions_shape = (spec.shape for spec in self.inputs)
-        _expect("inputs.image.shape", list(image_shape), [1, 1, self.image.height, self.image.width])
-        if len(actions_shape) != 2 or actions_shape[1] != ACTION_DIM:
-            raise ModelContractError(
-                f"inputs.actions.shape: expected [<batch>, {ACTION_DIM}], got {list(actions_shape)}"
-            )
+        _expect("inputs names", [s.name for s in self.inputs], list(spec.inputs))
+        _expect("outputs names", [s.name for s in self.outputs], [spec.output_name])
+        shapes = {s.name: list(s.shape) for s in self.inputs}
+        _expect("inputs.image.shape", shapes[IMAGE_INPUT], [1, 1, self.image.height, self.image.width])
+        if ACTIONS_INPUT in shapes:
+            actions_shape = shapes[ACTIONS_INPUT]
+            if len(actions_shape) != 2 or actions_shape[1] != ACTION_DIM:
+                raise ModelContractError(
+                    f"inputs.actions.shape: expected [<batch>, {ACTION_DIM}], got {list(actions_shape)}"
+                )
+        if STATE_INPUT in shapes:
+            _expect("inputs.state.shape", shapes[STATE_INPUT], [1, len(STATE_LAYOUT)])
 
     def check_graph(
         self,
@@ -393,6 +467,14 @@ class ModelContract:
                     raise ModelContractError(
                         f"{role}.{spec.name}.shape: contract says {spec.shape}, graph has {graph_shape}"
                     )
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and bool(np.isfinite(value))
+
+
+def _positive(value: Any) -> bool:
+    return _finite(value) and value > 0
 
 
 def _expect(name: str, actual: Any, expected: Any) -> None:

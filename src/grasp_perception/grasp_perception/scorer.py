@@ -1,59 +1,36 @@
-"""ONNX Runtime grasp scorer: reads the model contract, preprocesses frames and scores motions."""
+"""ONNX Runtime grasp scorer: scores candidate motions with a scoring model (success, Q or distance)."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 
-from grasp_perception.action_encoding import as_motion_array, encode_motions
-from grasp_perception.contract import (
-    ACTIONS_INPUT,
-    IMAGE_INPUT,
-    OUTPUT_NAME,
-    CameraSpec,
-    ModelContract,
-    ModelContractError,
-)
-from grasp_perception.reproject import (
-    DegenerateFrameError,
-    FrameQuality,
-    SourceCamera,
-    assess_frame,
-    reproject_to_camera,
-)
-
-ASPECT_TOLERANCE = 0.01  # relative difference of width / height tolerated between a frame and the camera
+from grasp_perception.action_encoding import as_motion_array, encode_motions, encode_state
+from grasp_perception.contract import ModelContractError
+from grasp_perception.model_targets import ACTIONS_INPUT, IMAGE_INPUT, KIND_SCORING, STATE_INPUT
+from grasp_perception.onnx_model import OnnxDepthModel, default_providers
+from grasp_perception.reproject import DegenerateFrameError, SourceCamera
 
 
-def default_providers() -> list[str]:
-    """CUDA when this ONNX Runtime build offers it, else CPU."""
-    available = ort.get_available_providers()
-    if "CUDAExecutionProvider" in available:
-        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
-    return ["CPUExecutionProvider"]
+class OnnxGraspScorer(OnnxDepthModel):
+    """Scores grasp motions (N, 4) against one wrist depth frame with an exported scoring model.
 
-
-class OnnxGraspScorer:
-    """Scores grasp motions (N, 4) against one wrist depth frame with an exported ``GraspSuccessNet``.
+    Scoring models (``model_targets``): the success CNN and the Q-function (probabilities, maximised) and the
+    distance to the nearest grasp (metres, minimised: ``objective``). A Q-function also takes the state: pass
+    ``height_above_grasp`` (metres of the pinch point above the grasp height; the gripper is open while the servo
+    runs).
 
     ``score`` takes frames of the model's own camera (``contract.camera``: same field of view and mount; any
     resolution of the same aspect ratio). Frames of another camera go through ``score_camera_frame``, which
     reprojects them into the model's camera and refuses degenerate results.
 
-    Args:
-        path: ONNX file carrying a ``grasp_contract`` in its metadata.
-        threads: ONNX Runtime intra-op threads.
-        providers: execution providers; default CUDA if available, else CPU.
-        hole_fill: override the contract's ``image.hole_fill`` ("constant" or "inpaint"): a model trained on
-            hole-free frames can take a real sensor's holes inpainted (see ``DepthPreprocessing``).
+    Args: as ``OnnxDepthModel``.
 
     Raises:
         FileNotFoundError: no such file.
         ModelContractError: the file is not a readable ONNX model, or its contract is missing, or not one
-            this code implements, or disagrees with the graph.
+            this code implements, or disagrees with the graph, or it is a regression model.
     """
 
     def __init__(
@@ -63,79 +40,21 @@ class OnnxGraspScorer:
         providers: list[str] | None = None,
         hole_fill: str | None = None,
     ):
-        self.path = Path(path)
-        self.threads = threads
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        if not self.path.is_file():
-            raise FileNotFoundError(f"model file not found: {self.path}")
-        try:
-            self._session = ort.InferenceSession(
-                str(self.path), options, providers=providers or default_providers()
-            )
-        except Exception as error:  # onnxruntime raises its own exception types for unreadable files
-            first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            raise ModelContractError(f"{self.path}: not a readable ONNX model ({first_line})") from None
-        try:
-            metadata = self._session.get_modelmeta().custom_metadata_map
-            self._contract = ModelContract.from_metadata(metadata)
-            self._contract.validate()
-            self._contract.check_graph(
-                {arg.name: arg.shape for arg in self._session.get_inputs()},
-                {arg.name: arg.shape for arg in self._session.get_outputs()},
-            )
-        except ModelContractError as error:
-            raise ModelContractError(f"{self.path}: {error}") from None
-        self._preprocessing = self._contract.image.preprocessing()
-        if hole_fill is not None:
-            self._preprocessing = dataclasses.replace(self._preprocessing, hole_fill=hole_fill)
+        super().__init__(path, threads, providers, hole_fill, kind=KIND_SCORING)
 
     @property
-    def contract(self) -> ModelContract:
-        return self._contract
+    def objective(self) -> str:
+        """``maximise`` (success, Q) or ``minimise`` (distance)."""
+        return str(self.target.objective)
 
     @property
-    def camera(self) -> CameraSpec:
-        """The camera the model was trained with (the frames ``score`` expects)."""
-        return self._contract.camera
+    def needs_state(self) -> bool:
+        """Whether scores depend on the gripper's state (a Q-function): pass ``height_above_grasp``."""
+        return STATE_INPUT in self.target.inputs
 
-    @property
-    def providers(self) -> list[str]:
-        return self._session.get_providers()
-
-    def preprocess(self, depth: np.ndarray) -> np.ndarray:
-        """A raw (H, W) depth frame in metres -> the (1, 1, h, w) float32 network image, per the contract.
-
-        Raises ``ValueError`` for a frame whose aspect ratio is not the model camera's: resizing it would
-        squash the scene (reproject it with ``reproject`` / ``score_camera_frame`` instead).
-        """
-        frame = np.asarray(depth)
-        if frame.ndim == 2:
-            height, width = frame.shape
-            if frame.size == 0:
-                raise ValueError(f"depth frame is empty ({width}x{height} pixels)")
-            camera = self._contract.camera
-            if abs((width * camera.height) / (height * camera.width) - 1.0) > ASPECT_TOLERANCE:
-                raise ValueError(
-                    f"depth frame is {width}x{height} but the model's camera is {camera.width}x{camera.height} "
-                    "(another aspect ratio): resizing would squash the scene; reproject the frame into the "
-                    "model's camera with its intrinsics and mount (OnnxGraspScorer.score_camera_frame)"
-                )
-        return self._preprocessing(depth)[None, None]
-
-    def reproject(self, depth: np.ndarray, source: SourceCamera) -> np.ndarray:
-        """A frame of ``source`` as the model's camera would have seen it (holes NaN; see ``reproject``)."""
-        camera = self._contract.camera
-        return reproject_to_camera(
-            depth, source, camera.intrinsics(), camera.mount.to_mount(), camera.min_range, camera.max_range
-        )
-
-    def assess(self, depth: np.ndarray) -> FrameQuality:
-        """How much of a frame of the model's camera lies inside the preprocessing's depth range."""
-        return assess_frame(depth, self._preprocessing.near, self._preprocessing.far)
-
-    def score_camera_frame(self, depth: np.ndarray, source: SourceCamera, motions: np.ndarray) -> np.ndarray:
+    def score_camera_frame(
+        self, depth: np.ndarray, source: SourceCamera, motions: np.ndarray, height_above_grasp: float | None = None
+    ) -> np.ndarray:
         """Scores (N,) of motions (N, 4) for a frame of any camera: reprojected, checked, then scored.
 
         Raises ``DegenerateFrameError`` when the reprojected frame holds nothing to score.
@@ -144,27 +63,47 @@ class OnnxGraspScorer:
         quality = self.assess(frame)
         if quality.degenerate:
             raise DegenerateFrameError(f"after reprojection into the model's camera: {quality.reason}")
-        return self.score(frame, motions)
+        return self.score(frame, motions, height_above_grasp)
 
-    def score_preprocessed(self, image: np.ndarray, motions: np.ndarray) -> np.ndarray:
-        """Success probabilities (N,) of motions (N, 4) for an image from ``preprocess`` (or (h, w))."""
+    def score_preprocessed(
+        self, image: np.ndarray, motions: np.ndarray, height_above_grasp: float | None = None
+    ) -> np.ndarray:
+        """Scores (N,) of motions (N, 4) for an image from ``preprocess`` (or (h, w)).
+
+        Raises:
+            ValueError: wrong image shape, or a Q-function without ``height_above_grasp``.
+        """
         motion_array = as_motion_array(motions)
         if motion_array.shape[0] == 0:
             return np.zeros(0, dtype=np.float32)
-        expected = (1, 1, self._preprocessing.height, self._preprocessing.width)
-        image = np.asarray(image, dtype=np.float32)
-        if image.ndim == 2:
-            image = image[None, None]
-        if image.shape != expected:
-            raise ValueError(f"preprocessed image must have shape {expected}, got {image.shape}")
         actions = encode_motions(motion_array, self._contract.translation_scale)
-        feeds = {IMAGE_INPUT: np.ascontiguousarray(image, dtype=np.float32), ACTIONS_INPUT: actions}
-        (success,) = self._session.run([OUTPUT_NAME], feeds)
-        return success
+        feeds = {IMAGE_INPUT: self._checked_image(image), ACTIONS_INPUT: actions}
+        if self.needs_state:
+            feeds[STATE_INPUT] = encode_state(height_above_grasp)
+        (scores,) = self._session.run([self.target.output_name], feeds)
+        return scores
 
-    def score(self, depth: np.ndarray, motions: np.ndarray) -> np.ndarray:
-        """Success probabilities (N,) of motions (N, 4) from a raw (H, W) depth frame in metres."""
-        return self.score_preprocessed(self.preprocess(depth), motions)
+    def score(self, depth: np.ndarray, motions: np.ndarray, height_above_grasp: float | None = None) -> np.ndarray:
+        """Scores (N,) of motions (N, 4) from a raw (H, W) depth frame in metres."""
+        return self.score_preprocessed(self.preprocess(depth), motions, height_above_grasp)
 
 
-__all__ = ["DegenerateFrameError", "ModelContractError", "OnnxGraspScorer", "default_providers"]
+class MaximisedScorer:
+    """A minimised scorer (a distance model) seen as one to maximise: scores negated, the rest passed through.
+
+    Lets the optimisers that maximise (CEM, the open-loop baseline) search a distance model's motions.
+    """
+
+    def __init__(self, scorer: OnnxGraspScorer):
+        self.scorer = scorer
+        self.needs_state = scorer.needs_state
+
+    def preprocess(self, depth: np.ndarray) -> np.ndarray:
+        return self.scorer.preprocess(depth)
+
+    def score_preprocessed(self, image: np.ndarray, motions: np.ndarray, *state: float) -> np.ndarray:
+        scores = self.scorer.score_preprocessed(image, motions, *state)
+        return -scores if self.scorer.objective == "minimise" else scores
+
+
+__all__ = ["DegenerateFrameError", "MaximisedScorer", "ModelContractError", "OnnxGraspScorer", "default_providers"]

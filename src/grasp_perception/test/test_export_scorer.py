@@ -136,11 +136,12 @@ def _camera(**change: object) -> Callable[[dict], None]:
     [
         (None, "no contract: metadata key 'grasp_contract' is missing"),
         (_set("kind", "policy"), "kind: expected 'scoring', got 'policy'"),
-        (_set("target", "lift_height"), "target: expected one of ['grasp_success'], got 'lift_height'"),
+        (_set("target", "lift_height"), "target: expected one of ['grasp_success', 'q_value', 'grasp_distance', "
+                                         "'pregrasp_motion', 'grasp_map'], got 'lift_height'"),
         (_set("action_layout", ["dx", "dy", "dz", "dyaw", "pad"]), "action_layout: expected"),
         (_set("action_frame", "base_link"), "action_frame: expected 'yaw_aligned_tool', got 'base_link'"),
         (_resize, "inputs.image.shape: contract says [1, 1, 48, 48], graph has [1, 1, 64, 64]"),
-        (_version_1, "contract_version: expected 2, got 1 (a version 1 contract does not say which camera"),
+        (_version_1, "contract_version: expected 3, got 1 (a version 1 contract does not say which camera"),
         (_camera(distortion="plumb_bob"), "camera.distortion: expected 'none', got 'plumb_bob'"),
         (_camera(fx=-1.0), "camera.fx must be > 0 pixels, got -1.0"),
         (_camera(depth_encodings={"16UC1": 1.0}), "camera.depth_encodings: 16UC1 is 0.001 m per unit"),
@@ -165,7 +166,7 @@ def test_upgrade_adds_the_camera_and_keeps_the_weights(exported_64, tmp_path: Pa
     with pytest.raises(ModelContractError, match="got 1"):
         OnnxGraspScorer(old)
     contract = upgrade_contract(old, out=tmp_path / "v2.onnx")
-    assert contract.contract_version == 2 and contract.camera.intrinsics().fov_deg == pytest.approx((70.0, 70.0))
+    assert contract.contract_version == 3 and contract.camera.intrinsics().fov_deg == pytest.approx((70.0, 70.0))
     upgraded = OnnxGraspScorer(tmp_path / "v2.onnx")
     assert upgraded.contract == contract and "camera" in read_metadata(tmp_path / "v2.onnx")
     graphs = [onnx.load(str(p)).graph.SerializeToString() for p in (old, tmp_path / "v2.onnx")]

@@ -66,8 +66,8 @@ def test_missing_bad_or_newer_contracts_are_refused() -> None:
     with pytest.raises(ModelContractError, match="not valid JSON"):
         ModelContract.from_json("{")
     data = json.loads(ModelContract().to_json())
-    with pytest.raises(ModelContractError, match="contract_version: expected 2, got 3"):
-        ModelContract.from_dict({**data, "contract_version": 3})
+    with pytest.raises(ModelContractError, match=r"contract_version: expected one of \[2, 3\], got 4 .*newer"):
+        ModelContract.from_dict({**data, "contract_version": 4})
     with pytest.raises(ModelContractError, match="unexpected or missing fields"):
         ModelContract.from_dict({**data, "colour": "red"})
     with pytest.raises(ModelContractError, match=r"camera\.mount|unexpected or missing fields"):
@@ -80,12 +80,12 @@ def test_missing_bad_or_newer_contracts_are_refused() -> None:
 def test_version_1_is_refused_with_the_way_to_upgrade() -> None:
     data = json.loads(ModelContract().to_json())
     del data["camera"]
-    with pytest.raises(ModelContractError, match=r"expected 2, got 1 .*camera.*upgrade_contract"):
+    with pytest.raises(ModelContractError, match=r"expected 3, got 1 .*camera.*upgrade_contract"):
         ModelContract.from_dict({**data, "contract_version": 1})
 
 
 def test_camera_fields_are_in_the_metadata_and_round_trip() -> None:
-    assert CONTRACT_VERSION == 2
+    assert CONTRACT_VERSION == 3
     contract = ModelContract()
     data = json.loads(contract.metadata()[CONTRACT_KEY])["camera"]
     assert {"width", "height", "fx", "fy", "cx", "cy", "image_orientation", "mount", "depth", "depth_units",

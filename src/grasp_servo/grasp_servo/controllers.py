@@ -14,17 +14,30 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from grasp_servo.cem import ScoreFunction
 from grasp_servo.pose import GripperPose, apply_motion, motion_between
 from grasp_servo.servo import CLOSE, MOVE, CEMServo, ServoDecision, limit_translation
 from grasp_servo.workspace import require_usable_pose
 
 
 class FrameScorer(Protocol):
-    """A scoring model g(I, v): preprocess a frame once, then score batches of motions against it."""
+    """A scoring model g(I, v): preprocess a frame once, then score batches of motions against it.
+
+    A scorer whose scores depend on the gripper's state (a Q-function) says so with ``needs_state = True`` and
+    takes the pinch point's height above the grasp height as a third argument of ``score_preprocessed``.
+    """
 
     def preprocess(self, depth: np.ndarray) -> Any: ...
 
-    def score_preprocessed(self, image: Any, motions: np.ndarray) -> np.ndarray: ...
+    def score_preprocessed(self, image: Any, motions: np.ndarray, *state: float) -> np.ndarray: ...
+
+
+def frame_score_function(scorer: FrameScorer, image: Any, pose: GripperPose, grasp_height: float) -> ScoreFunction:
+    """Motions (N, 4) -> scores (N,) for one preprocessed frame, with the state when the scorer needs it."""
+    if getattr(scorer, "needs_state", False):
+        height = pose.z - grasp_height
+        return lambda motions: scorer.score_preprocessed(image, motions, height)
+    return lambda motions: scorer.score_preprocessed(image, motions)
 
 
 @dataclass(frozen=True)
@@ -61,7 +74,8 @@ class ClosedLoopController:
         t0 = time.perf_counter()
         image = self.scorer.preprocess(depth)
         preprocessing = time.perf_counter() - t0
-        decision = self.servo.decide(pose, lambda motions: self.scorer.score_preprocessed(image, motions), step, rng)
+        score = frame_score_function(self.scorer, image, pose, self.servo.grasp_height)
+        decision = self.servo.decide(pose, score, step, rng)
         return _with_extra_perception(decision, preprocessing)
 
 
@@ -86,9 +100,8 @@ class OpenLoopController:
             t0 = time.perf_counter()
             image = self.scorer.preprocess(depth)
             preprocessing = time.perf_counter() - t0
-            result = self.servo.optimizer.optimise(
-                pose, lambda motions: self.scorer.score_preprocessed(image, motions), rng
-            )
+            score = frame_score_function(self.scorer, image, pose, self.servo.grasp_height)
+            result = self.servo.optimizer.optimise(pose, score, rng)
             self._target = apply_motion(pose, result.motion)
             best_motion, best_score = result.motion, result.score
             perception, optimisation = result.scoring_seconds + preprocessing, result.optimisation_seconds
