@@ -362,6 +362,22 @@ class GraspWorld:
         self._move_cartesian(start, goal)
         return self.gripper_pose()
 
+    def place_gripper(self, pose: GripperPose) -> GripperPose:
+        """Put the gripper at ``pose`` at once (IK, no physics, objects untouched): for rendering labelled frames.
+
+        Used by the dataset generators of the geometric-label families (poses sampled around a grasp, as seed 003's
+        Algorithm 1 and seed 001's data do), never during an episode. Returns the pose reached.
+
+        Raises:
+            IKFailedError: the pose is out of the arm's reach.
+        """
+        joints = self.ik.solve(self.profile.workspace.clip_pose(pose), self.arm_joint_positions())
+        self.data.qpos[self._arm_qpos] = joints
+        self.data.qvel[self._arm_dofs] = 0.0
+        self.data.ctrl[self._arm_actuators] = joints
+        mujoco.mj_kinematics(self.model, self.data)
+        return self.gripper_pose()
+
     def move_to(self, goal: GripperPose) -> GripperPose:
         """Move along a straight Cartesian path to ``goal`` (kept inside the workspace)."""
         start = self.gripper_pose()

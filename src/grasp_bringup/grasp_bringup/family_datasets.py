@@ -1,0 +1,188 @@
+"""Labelled frames for the geometric-label families, rendered in the embedded world.
+
+A bag holds what the robot saw and did, not the scene's geometry, so the families whose labels come from the
+geometry (seed 001's distance to the nearest grasp, seed 003's motion to the taught pregrasp pose) get their
+frames here: a scene is dropped as in an episode, its antipodal grasps are computed from its height map
+(``grasp_sim.antipodal``), the gripper is placed at sampled poses (IK, no physics) and the wrist camera's frame is
+preprocessed as the model's contract says. Datasets are saved as npz with their provenance.
+
+- ``distance_dataset`` (seed 001, III-B): images at random camera poses above the scene (x, y, yaw uniform,
+  camera 0.15-0.30 m above the table), each with actions (half uniform over the view, half in the servo's
+  neighbourhood), labelled with the distance of the displaced hand to the nearest grasp (0.001 m/deg).
+- ``pregrasp_dataset`` (seed 003, Algorithm 1): poses at the pregrasp height sampled uniformly or from a
+  Gaussian around an object's taught pregrasp pose; the label is the motion (dx, dy, dyaw) from the pose to
+  the taught pregrasp pose of the object nearest the pinch point, in the pose's yaw-aligned frame.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from grasp_perception.preprocess import DepthPreprocessing
+from grasp_servo.pose import GripperPose, apply_motion, motion_between
+from grasp_sim.antipodal import GripperFootprint, PlanarGrasps, antipodal_grasps, grasp_distance, taught_grasp
+from grasp_sim.arm_ik import IKFailedError
+from grasp_sim.heightmap import Heightmap, scene_heightmap
+from grasp_sim.world import GraspWorld
+from grasp_sim.world_config import WorldConfig
+from tqdm.auto import tqdm
+
+CAMERA_ABOVE_PINCH = 0.058  # m, every gripper of the world (grasp_sim.arms.gripper)
+PREGRASP_HEIGHT = 0.12  # m above the grasp height: clear of the tallest objects (0.094 m) with the fingertips
+SAMPLING_MODES = ("uniform", "gaussian")
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """What a dataset was generated from (saved beside the arrays)."""
+
+    kind: str  # distance or pregrasp
+    object_set: str
+    scenes: int
+    seed: int
+    robot: str = "ur5"
+    camera_px: int = 64
+    sampling: str = "uniform"
+    images_per_scene: int = 0
+    actions_per_image: int = 0
+
+
+def scene_grasp_set(world: GraspWorld, rng: np.random.Generator) -> tuple[Heightmap, PlanarGrasps]:
+    """The current scene's height map and its antipodal grasps for the world's gripper."""
+    heightmap = scene_heightmap(world)
+    footprint = GripperFootprint.from_gripper(world.gripper)
+    return heightmap, antipodal_grasps(heightmap, footprint, rng=rng, grasp_height=world.profile.workspace.z_min)
+
+
+def _world(spec: DatasetSpec, min_objects: int = 1, max_objects: int = 5) -> GraspWorld:
+    from grasp_sim.depth_camera import CameraConfig
+
+    config = WorldConfig(
+        camera=CameraConfig(width=spec.camera_px, height=spec.camera_px), object_set=spec.object_set,
+        min_objects=min_objects, max_objects=max_objects,
+    )
+    return GraspWorld(config, robot=spec.robot)
+
+
+def _frame(world: GraspWorld, pose: GripperPose, preprocessing: DepthPreprocessing) -> tuple[np.ndarray, GripperPose]:
+    reached = world.place_gripper(pose)
+    return preprocessing(world.depth_frame()), reached
+
+
+def distance_dataset(
+    spec: DatasetSpec, preprocessing: DepthPreprocessing, progress: bool = True
+) -> dict[str, np.ndarray]:
+    """Seed 001's data: images, and per sample its image index, motion (4,) and distance label (m)."""
+    world = _world(spec)
+    rng = np.random.default_rng(spec.seed)
+    grasp_z = world.profile.workspace.z_min
+    x_range, y_range = world.config.object_region(spec.robot)
+    images, image_index, motions, distances, scene_keys = [], [], [], [], []
+    for scene in tqdm(range(spec.scenes), desc="distance data", unit="scene", disable=not progress):
+        world.reset(spec.seed * 100_000 + scene)
+        _, grasps = scene_grasp_set(world, rng)
+        if len(grasps) == 0:
+            continue
+        for _ in range(spec.images_per_scene):
+            camera_height = rng.uniform(0.15, 0.30)
+            pose = GripperPose(rng.uniform(*x_range), rng.uniform(*y_range), camera_height - CAMERA_ABOVE_PINCH,
+                               rng.uniform(-np.pi / 2, np.pi / 2))
+            try:
+                image, reached = _frame(world, pose, preprocessing)
+            except IKFailedError:
+                continue
+            half_view = camera_height * math.tan(math.radians(35.0)) * 0.8
+            n = spec.actions_per_image
+            planar = np.concatenate([
+                rng.uniform([-half_view, -half_view, -np.pi / 2], [half_view, half_view, np.pi / 2], (n - n // 2, 3)),
+                rng.normal(0.0, [0.03, 0.03, 0.3], (n // 2, 3)),
+            ])
+            motion = np.column_stack([planar[:, :2], np.full(n, grasp_z - reached.z), planar[:, 2]])
+            ends = np.array([apply_motion(reached, m).as_array()[[0, 1, 3]] for m in motion])
+            distance, _ = grasp_distance(ends, grasps)
+            image_index += [len(images)] * n
+            images.append(image)
+            motions.append(motion)
+            distances.append(distance)
+            scene_keys += [scene] * n
+    return {
+        "images": np.asarray(images, dtype=np.float32),
+        "image_index": np.asarray(image_index, dtype=np.int64),
+        "motions": np.concatenate(motions) if motions else np.zeros((0, 4)),
+        "distances": np.concatenate(distances).astype(np.float32) if distances else np.zeros(0, np.float32),
+        "scene_keys": np.asarray(scene_keys, dtype=np.int64),
+    }
+
+
+def taught_pregrasps(world: GraspWorld, rng: np.random.Generator, pregrasp_height: float = PREGRASP_HEIGHT
+                     ) -> list[GripperPose]:
+    """The taught pregrasp pose of every object of the scene that has a grasp (above its taught grasp)."""
+    heightmap, grasps = scene_grasp_set(world, rng)
+    z = world.profile.workspace.z_min + pregrasp_height
+    poses = []
+    for index in np.unique(grasps.object_index):
+        chosen = taught_grasp(grasps, int(index), heightmap)
+        if chosen is not None:
+            poses.append(GripperPose(float(grasps.x[chosen]), float(grasps.y[chosen]), z, float(grasps.yaw[chosen])))
+    return poses
+
+
+def nearest_pregrasp(pose: GripperPose, pregrasps: list[GripperPose]) -> GripperPose:
+    """The pregrasp pose whose position is nearest the pinch point (the object the servo goes for)."""
+    return min(pregrasps, key=lambda p: math.hypot(p.x - pose.x, p.y - pose.y))
+
+
+def pregrasp_label(pose: GripperPose, pregrasps: list[GripperPose]) -> np.ndarray:
+    """(dx, dy, dyaw) from ``pose`` to the nearest taught pregrasp pose, in the pose's yaw-aligned frame."""
+    motion = motion_between(pose, nearest_pregrasp(pose, pregrasps))
+    return motion[[0, 1, 3]]
+
+
+def pregrasp_dataset(
+    spec: DatasetSpec,
+    preprocessing: DepthPreprocessing,
+    spread: tuple[float, float] = (0.06, math.pi / 2),
+    progress: bool = True,
+) -> dict[str, np.ndarray]:
+    """Seed 003's Algorithm 1: images at poses sampled around taught pregrasp poses, labelled with the motion.
+
+    ``spread``: the half-width of the uniform box (m, rad), or the Gaussian's standard deviation is half of it.
+    """
+    if spec.sampling not in SAMPLING_MODES:
+        raise ValueError(f"sampling must be one of {', '.join(SAMPLING_MODES)}, got {spec.sampling!r}")
+    world = _world(spec)
+    rng = np.random.default_rng(spec.seed)
+    images, labels, scene_keys = [], [], []
+    for scene in tqdm(range(spec.scenes), desc=f"pregrasp data ({spec.sampling})", unit="scene",
+                      disable=not progress):
+        world.reset(spec.seed * 100_000 + scene)
+        pregrasps = taught_pregrasps(world, rng)
+        if not pregrasps:
+            continue
+        for _ in range(spec.images_per_scene):
+            centre = pregrasps[rng.integers(len(pregrasps))]
+            half = np.array([spread[0], spread[0], spread[1]])
+            offset = rng.uniform(-half, half) if spec.sampling == "uniform" else rng.normal(0.0, half / 2)
+            pose = GripperPose(centre.x + offset[0], centre.y + offset[1], centre.z, centre.yaw + offset[2])
+            try:
+                image, reached = _frame(world, pose, preprocessing)
+            except IKFailedError:
+                continue
+            images.append(image)
+            labels.append(pregrasp_label(reached, pregrasps))
+            scene_keys.append(scene)
+    return {
+        "images": np.asarray(images, dtype=np.float32),
+        "labels": np.asarray(labels, dtype=np.float32).reshape(-1, 3),
+        "scene_keys": np.asarray(scene_keys, dtype=np.int64),
+    }
+
+
+def save_dataset(path: Path, arrays: dict[str, np.ndarray], spec: DatasetSpec) -> Path:
+    """Arrays and the spec they came from, in one npz."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, **arrays, spec=np.array(repr(asdict(spec))))
+    return path
