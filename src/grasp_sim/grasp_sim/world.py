@@ -281,6 +281,96 @@ class GraspWorld:
             sampled.append(obj.with_physics(density, friction, volume=volume))
         return sampled
 
+    # ------------------------------------------------------------------- bin
+    # A bin grasped from attempt after attempt (seed 004's evaluation without replacement): a grasped object is
+    # taken out, and the arm goes back to a start pose without the scene being rebuilt.
+    def object_names(self) -> list[str]:
+        """Names of the objects in the scene (bodies "<object>__<i>"), removed ones excluded."""
+        return [self.model.body(body).name for body in self._object_body_ids]
+
+    def remove_object(self, name: str) -> None:
+        """Take object ``name`` out of the scene (e.g. the one just lifted): the world no longer has it.
+
+        Its free joint is parked 10 m under the table with its velocity zeroed and heavily damped (it cannot
+        drift), its geoms collide with nothing and move to geom group 5 (neither ray-cast nor rendered), and it
+        leaves ``objects``: frames, ground truth and hints no longer see it.
+
+        Raises:
+            KeyError: no object of that name is in the scene.
+        """
+        names = self.object_names()
+        if name not in names:
+            raise KeyError(f"no object {name!r} in the scene (objects: {', '.join(names) or 'none'})")
+        index = names.index(name)
+        body = self._object_body_ids[index]
+        joint = self.model.body_jntadr[body]
+        qpos, dof = self.model.jnt_qposadr[joint], self.model.jnt_dofadr[joint]
+        self.data.qpos[qpos : qpos + 7] = (0.0, 0.0, -10.0, 1.0, 0.0, 0.0, 0.0)
+        self.data.qvel[dof : dof + 6] = 0.0
+        self.model.dof_damping[dof : dof + 6] = 1e6  # implicit damping: it sinks microns per simulated hour
+        geoms = np.flatnonzero(self.model.geom_bodyid == body)
+        self.model.geom_contype[geoms] = 0
+        self.model.geom_conaffinity[geoms] = 0
+        self.model.geom_group[geoms] = 5
+        del self.objects[index], self._object_body_ids[index], self._footprints[index]
+        body_index = {b: i for i, b in enumerate(self._object_body_ids)}
+        self._geom_object = np.array([body_index.get(int(b), -1) for b in self.model.geom_bodyid])
+        self._push = None
+        self._target = None
+        self._held_after_close = None
+        mujoco.mj_forward(self.model, self.data)
+        self._observed_xy = self._object_xy()
+        self._com_at_close = self._object_com()
+        self._zaxis_at_close = self._object_zaxes()
+
+    def return_to_start(self, seed: int, settle: float = 0.4) -> list[str]:
+        """Open the gripper and move the arm back to a start pose above the bin, the objects kept where they lie.
+
+        The next attempt on the same scene: the start pose is drawn as ``reset`` draws it (the centre of the
+        object region, jittered, a random yaw) from ``seed``, which also seeds the attempt's kinematic noise,
+        push and depth noise; the gripper first rises straight up (anything still in it drops), then moves there
+        (placed at once, solved from the home posture as ``reset`` does, if the path stops short), and the objects
+        settle for ``settle`` seconds. Returns the object names.
+        """
+        cfg = self.config
+        self._monitor_approach = False
+        self._late_armed = False
+        self._push = None
+        self._set_fingers(open_=True)
+        self._simulate(0.3)
+        self._rng = np.random.default_rng(seed)
+        start = GripperPose(
+            0.5 * sum(self._object_x_range) + self._rng.uniform(-cfg.start_xy_jitter, cfg.start_xy_jitter),
+            0.5 * sum(self._object_y_range) + self._rng.uniform(-cfg.start_xy_jitter, cfg.start_xy_jitter),
+            cfg.start_height,
+            self._rng.uniform(-np.pi / 2, np.pi / 2),
+        )
+        pose = self.gripper_pose()
+        self.move_to(GripperPose(pose.x, pose.y, max(pose.z, cfg.start_height), pose.yaw))
+        reached = self.move_to(start)
+        if np.linalg.norm(reached.position - start.position) > 0.005 or abs(motion_between(reached, start)[3]) > 0.02:
+            joints = self.ik.solve(start, self._home)  # as reset places it: from the home posture
+            self.data.qpos[self._arm_qpos] = joints
+            self.data.qvel[self._arm_dofs] = 0.0
+            self.data.ctrl[self._arm_actuators] = joints
+            mujoco.mj_forward(self.model, self.data)
+        self._closed = False
+        self.disturbance = None
+        self._push_rng = np.random.default_rng([seed, _PUSH_STREAM])
+        self._depth_rng = np.random.default_rng([seed, _DEPTH_NOISE_STREAM])
+        self._late_armed = cfg.disturbance == "late"
+        self._max_approach_force = 0.0
+        self._collision_with = None
+        self._simulate(settle)
+        self._monitor_approach = True
+        self._observed_xy = self._object_xy()
+        self._target = None
+        self._target_moved = 0.0
+        self._held_after_close = None
+        self._com_at_close = self._object_com()
+        self._zaxis_at_close = self._object_zaxes()
+        return self.object_names()
+
     # ----------------------------------------------------------- observation
     def stamp_ns(self) -> int:
         """Simulation time of this episode plus all earlier ones, in nanoseconds (monotonic)."""
