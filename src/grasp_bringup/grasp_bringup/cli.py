@@ -3,6 +3,8 @@
 grasp demo                      the main job: the shipped model grasps held-out objects, closed vs open loop
 grasp collect --policy biased   record attempts to rosbag2 (MCAP)
 grasp train --bags DIR          train the grasp-success CNN and export it to ONNX
+grasp dataset --family F        labelled frames for the geometric families (distance, pregrasp)
+grasp train-family --family F   train the Q-function, distance or pregrasp-motion model and export it to ONNX
 grasp evaluate --model M        success rate, steps, latency, open-loop baseline; JSON + PNG + bags
 grasp pipeline --rounds 3       reproduce the shipped model: collect -> train -> collect -> train ...
 grasp bag-info DIR              what a bag holds
@@ -244,6 +246,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--data-description", default="", help="free text for the model's provenance")
 
+    dataset = sub.add_parser(
+        "dataset", help="labelled frames for the geometric families: distance (seed 001), pregrasp (seed 003)"
+    )
+    dataset.add_argument("--family", choices=["distance", "pregrasp"], required=True)
+    dataset.add_argument("--scenes", type=positive_int, default=500, help="scenes to drop (default 500)")
+    dataset.add_argument("--images-per-scene", type=positive_int, default=40, help="frames per scene (default 40)")
+    dataset.add_argument(
+        "--actions-per-image", type=positive_int, default=10, help="distance: labelled actions per frame (default 10)"
+    )
+    dataset.add_argument(
+        "--sampling", choices=["uniform", "gaussian"], default="uniform",
+        help="pregrasp: poses uniform in a box around the taught pregrasp pose, or Gaussian (seed 003; default "
+        "uniform)",
+    )
+    dataset.add_argument("--object-set", default="shapes_train", help="training objects (default shapes_train)")
+    dataset.add_argument("--seed", type=non_negative_int, default=1, help="scene seeds (default 1)")
+    dataset.add_argument("--robot", choices=sorted(PROFILES), default="ur5", help="the arm (default ur5)")
+    dataset.add_argument("--out", type=Path, required=True, help="npz file to write")
+
+    train_family = sub.add_parser(
+        "train-family", help="train the Q-function (bags), distance or pregrasp-motion model (datasets); ONNX out"
+    )
+    train_family.add_argument("--family", choices=["q", "distance", "pregrasp"], required=True)
+    train_family.add_argument(
+        "--data", type=Path, nargs="+", required=True,
+        help="q: bag folders (grasp collect); distance / pregrasp: npz files (grasp dataset)",
+    )
+    train_family.add_argument("--out", type=Path, required=True, help="ONNX file to write")
+    train_family.add_argument("--epochs", type=positive_int, default=20, help="training epochs (default 20)")
+
     evaluate = sub.add_parser("evaluate", help="success rate, steps and latency; closed loop vs open-loop baseline")
     evaluate.add_argument("--model", default=str(DEFAULT_MODEL), help="ONNX model (default: the shipped one)")
     evaluate.add_argument("--episodes", type=positive_int, default=200, help="episodes per condition (default 200)")
@@ -380,6 +412,18 @@ def _dispatch(args: argparse.Namespace) -> int:
     elif args.command == "train":
         summary = commands.train(args.bags, args.out, args.epochs, args.rounds, args.data_description)
         print(reports.training_text(summary))
+    elif args.command == "dataset":
+        from grasp_bringup.family_datasets import DatasetSpec, make_dataset
+
+        spec = DatasetSpec(args.family, args.object_set, args.scenes, args.seed, args.robot, sampling=args.sampling,
+                           images_per_scene=args.images_per_scene, actions_per_image=args.actions_per_image)
+        print(make_dataset(spec, args.out))
+    elif args.command == "train-family":
+        from grasp_bringup.family_training import train_family
+
+        record = train_family(args.family, args.data, args.out, args.epochs)
+        metrics = {k: v for k, v in record.get("val_metrics", {}).items() if isinstance(v, float)}
+        print(f"wrote {args.out} ({args.family}); held-out: " + ", ".join(f"{k} {v:.4g}" for k, v in metrics.items()))
     elif args.command == "evaluate" and args.robot == "all":
         from grasp_bringup.arm_comparison import arms_text, evaluate_arms
 

@@ -23,9 +23,10 @@ from pathlib import Path
 import numpy as np
 from grasp_perception.preprocess import DepthPreprocessing
 from grasp_servo.pose import GripperPose, apply_motion, motion_between
-from grasp_sim.antipodal import GripperFootprint, PlanarGrasps, antipodal_grasps, grasp_distance, taught_grasp
+from grasp_sim.antipodal import PlanarGrasps, grasp_distance, taught_grasp
 from grasp_sim.arm_ik import IKFailedError
-from grasp_sim.heightmap import Heightmap, scene_heightmap
+from grasp_sim.heightmap import Heightmap
+from grasp_sim.scene_grasps import scene_grasps
 from grasp_sim.world import GraspWorld
 from grasp_sim.world_config import WorldConfig
 from tqdm.auto import tqdm
@@ -51,10 +52,8 @@ class DatasetSpec:
 
 
 def scene_grasp_set(world: GraspWorld, rng: np.random.Generator) -> tuple[Heightmap, PlanarGrasps]:
-    """The current scene's height map and its antipodal grasps for the world's gripper."""
-    heightmap = scene_heightmap(world)
-    footprint = GripperFootprint.from_gripper(world.gripper)
-    return heightmap, antipodal_grasps(heightmap, footprint, rng=rng, grasp_height=world.profile.workspace.z_min)
+    """The current scene's height map and its antipodal grasps for the world's gripper (``scene_grasps``)."""
+    return scene_grasps(world, rng)
 
 
 def _world(spec: DatasetSpec, min_objects: int = 1, max_objects: int = 5) -> GraspWorld:
@@ -186,3 +185,20 @@ def save_dataset(path: Path, arrays: dict[str, np.ndarray], spec: DatasetSpec) -
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(path, **arrays, spec=np.array(repr(asdict(spec))))
     return path
+
+
+def make_dataset(spec: DatasetSpec, out: Path) -> str:
+    """Generate the dataset ``spec`` describes into ``out`` (npz); one line saying what was written."""
+    from grasp_bringup.factory import UsageError
+
+    if out.exists():
+        raise UsageError(f"{out} exists: choose a new file")
+    preprocessing = DepthPreprocessing()
+    if spec.kind == "distance":
+        arrays = distance_dataset(spec, preprocessing)
+        what = f"{len(arrays['images'])} frames, {len(arrays['distances'])} labelled actions"
+    else:
+        arrays = pregrasp_dataset(spec, preprocessing)
+        what = f"{len(arrays['images'])} frames ({spec.sampling} around the taught pregrasp poses)"
+    save_dataset(out, arrays, spec)
+    return f"wrote {out}: {what} from {spec.scenes} scenes of {spec.object_set}"

@@ -126,9 +126,14 @@ def launch_setup(context, *args, **kwargs):
         }]))
     elif sim == "gazebo":
         nodes.extend(_gazebo(context, robot))
-    nodes.append(_node("grasp_perception", "perception_node", [params_file, {**common, **model_override}]))
+    # Scoring models are split: the perception node encodes each frame, the servo scores candidates with the head.
+    # A regression model (threshold servo) runs whole in the servo node, on the camera's frames.
+    frame_source = "camera" if model and _is_regression_model(model) else "perception"
+    if frame_source == "perception":
+        nodes.append(_node("grasp_perception", "perception_node", [params_file, {**common, **model_override}]))
     nodes.append(_node("grasp_servo", "servo_node", [params_file, robot_file, {
-        **common, **model_override, "robot": robot, "frame_source": "perception", "object_set": object_set,
+        **common, **model_override, "robot": robot, "frame_source": frame_source, "object_set": object_set,
+        "controller": _text(context, "controller"),
     }]))
     motion = {**common, "robot": robot, "ik_backend": _text(context, "ik"), "gripper_action_type": gripper_action_type}
     moveit_params_file = _text(context, "moveit_params_file")
@@ -153,6 +158,16 @@ def launch_setup(context, *args, **kwargs):
     return nodes
 
 
+def _is_regression_model(model: str) -> bool:
+    """Whether the model file's contract names a regression model (unreadable files: no; the node says why)."""
+    try:
+        from grasp_perception.onnx_model import read_model_contract
+
+        return read_model_contract(Path(model).expanduser()).kind == "regression"
+    except (OSError, ValueError):
+        return False
+
+
 def generate_launch_description():
     config = PathJoinSubstitution([FindPackageShare(PACKAGE), "config"])
     arguments = [
@@ -166,7 +181,10 @@ def generate_launch_description():
         ("out", "", "folder of summary.json and of the episode bag (out/bag); empty = grasp_runs/graph", None),
         ("record", "true", "start grasp_collector and record the episodes to a bag", None),
         ("bag_path", "", "new bag folder for record:=true; empty = out/bag, or grasp_bags/episodes_<time>", None),
-        ("model", "", "ONNX scoring model; empty = the model shipped with grasp_bringup", None),
+        ("model", "", "ONNX model of any family (success, Q-function, distance, pregrasp motion, GG-CNN); empty = "
+         "the success model shipped with grasp_bringup", None),
+        ("controller", "auto", "the servo: cem (scoring models) or threshold (regression models); auto = the one "
+         "the model's contract names; a mismatched pair is refused", ["auto", "cem", "threshold"]),
         ("ik", "builtin", "IK backend of grasp_motion: builtin (mink, no MoveIt) or moveit (moveit_py)",
          ["builtin", "moveit"]),
         ("gripper_action_type", "gripper_command", "the gripper's action type, for grasp_motion and the sim robot: "

@@ -24,7 +24,7 @@ def _conv(in_channels: int, out_channels: int, stride: int = 1) -> nn.Sequential
 class MotionRegressionNet(nn.Module):
     """f(I): the planar motion (dx, dy, dyaw) to the pregrasp pose, shape (1, 3) per image."""
 
-    def __init__(self, input_size: int = 64, width: int = 32, hidden: tuple[int, int] = (512, 128)):
+    def __init__(self, input_size: int = 64, width: int = 16, hidden: tuple[int, int] = (512, 128)):
         super().__init__()
         if input_size % 16 or input_size < 32:
             raise ValueError(f"input_size must be a multiple of 16 and >= 32, got {input_size}")

@@ -34,6 +34,7 @@ class RegressionTrainConfig:
     lr: float = 1e-3
     weight_decay: float = 1e-5
     val_fraction: float = 0.1  # share of SCENES held out
+    samples_per_epoch: int | None = None  # draw this many training samples per epoch (None: all of them)
     seed: int = 0
     torch_threads: int | None = None
 
@@ -94,7 +95,7 @@ def train_motion_model(
     scene_keys: np.ndarray,
     config: RegressionTrainConfig | None = None,
     progress: bool = True,
-    width: int = 32,
+    width: int = 16,
 ) -> tuple[MotionRegressionNet, RegressionReport]:
     """Seed 003: f(I) -> (dx, dy, dyaw) with the learned-weight loss of eq. 6; labels (N, 3) m, m, rad."""
     config = config or RegressionTrainConfig()
@@ -151,14 +152,15 @@ def _fit(
         report = RegressionReport(asdict(config), len(train_idx), len(val_idx))
         optimizer = torch.optim.Adam([*model.parameters(), *extra_parameters], lr=config.lr,
                                      weight_decay=config.weight_decay)
-        steps = max(1, -(-len(train_idx) // config.batch_size))
+        per_epoch = min(len(train_idx), config.samples_per_epoch or len(train_idx))
+        steps = max(1, -(-per_epoch // config.batch_size))
         scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.epochs * steps)
         best, best_state = float("inf"), None
         bar = tqdm(range(config.epochs), desc="train", unit="epoch", disable=not progress)
         for epoch in bar:
             model.train()
             total = 0.0
-            for batch in np.array_split(rng.permutation(train_idx), steps):
+            for batch in np.array_split(rng.permutation(train_idx)[:per_epoch], steps):
                 loss = batch_loss(model, batch)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
@@ -167,10 +169,11 @@ def _fit(
                 total += float(loss.detach()) * len(batch)
             model.eval()
             with torch.no_grad():
-                chunks = np.array_split(val_idx, max(1, len(val_idx) // 512))
+                chunks = np.array_split(val_idx[: config.samples_per_epoch or len(val_idx)],
+                                        max(1, len(val_idx) // 512))
                 val = [float(batch_loss(model, b)) * len(b) for b in chunks if len(b)]
-            val_loss = sum(val) / len(val_idx) if len(val_idx) else float("nan")
-            report.train_losses.append(total / len(train_idx))
+            val_loss = sum(val) / sum(len(c) for c in chunks) if len(val_idx) else float("nan")
+            report.train_losses.append(total / per_epoch)
             report.val_losses.append(val_loss)
             if not len(val_idx) or val_loss < best:
                 best, best_state, report.best_epoch = val_loss, copy.deepcopy(model.state_dict()), epoch

@@ -27,8 +27,9 @@ import onnx
 import onnxruntime as ort
 from onnx.utils import Extractor
 
-from grasp_perception.action_encoding import as_motion_array, encode_motions
+from grasp_perception.action_encoding import as_motion_array, encode_motions, encode_state
 from grasp_perception.contract import ACTIONS_INPUT, IMAGE_INPUT, OUTPUT_NAME, ModelContract, ModelContractError
+from grasp_perception.model_targets import STATE_INPUT
 from grasp_perception.reproject import DegenerateFrameError, FrameQuality, SourceCamera
 from grasp_perception.scorer import OnnxGraspScorer, default_providers
 from grasp_perception.source_camera import decimate, decimation_step, matches_model_camera
@@ -93,24 +94,30 @@ def _reaches(graph: onnx.GraphProto, outputs: Sequence[str], stop: set[str]) -> 
     return seen
 
 
+def _output_name(proto: onnx.ModelProto) -> str:
+    return proto.graph.output[0].name if len(proto.graph.output) == 1 else OUTPUT_NAME
+
+
 def find_merge_tensor(proto: onnx.ModelProto, name: str | Path = "model") -> str:
     """The image feature map the encoded action is added to: the split point of a scoring model.
 
+    The other side of that Add is computed from the actions (and, for a Q-function, the state) only.
     Raises ``ModelContractError`` naming ``name`` when the graph has no such point: no Add of an image-only
     and an actions-only tensor, or the image still reaches the output past it.
     """
     graph = proto.graph
     depends = _dependencies(graph)
-    image, actions = frozenset([IMAGE_INPUT]), frozenset([ACTIONS_INPUT])
+    image = frozenset([IMAGE_INPUT])
+    motion_sides = (frozenset([ACTIONS_INPUT]), frozenset([ACTIONS_INPUT, STATE_INPUT]))
     candidates: list[str] = []
     for node in graph.node:
         if node.op_type not in MERGE_OPS or len(node.input) != 2:
             continue
         sides = [depends.get(value, frozenset()) for value in node.input]
-        if set(sides) == {image, actions}:
+        if image in sides and any(side in motion_sides for side in sides):
             candidates.append(node.input[sides.index(image)])
     for tensor in candidates:
-        if IMAGE_INPUT not in _reaches(graph, [OUTPUT_NAME], {tensor, ACTIONS_INPUT}):
+        if IMAGE_INPUT not in _reaches(graph, [_output_name(proto)], {tensor, ACTIONS_INPUT, STATE_INPUT}):
             return tensor
     found = (
         f"the image is used again after {candidates}" if candidates
@@ -140,7 +147,10 @@ def split_graph(proto: onnx.ModelProto, name: str | Path = "model") -> SplitGrap
         )
     extractor = Extractor(inferred)
     encoder = extractor.extract_model([IMAGE_INPUT], [features])
-    head = extractor.extract_model([features, ACTIONS_INPUT], [OUTPUT_NAME])
+    inputs = [value.name for value in proto.graph.input]
+    head = extractor.extract_model(
+        [features, ACTIONS_INPUT, *([STATE_INPUT] if STATE_INPUT in inputs else [])], [_output_name(proto)]
+    )
     for part in (encoder, head):
         part.ClearField("metadata_props")
         for prop in proto.metadata_props:
@@ -305,8 +315,19 @@ class HeadScorer(_ModelHalf):
             raise FeatureMismatchError(f"features must have shape {self.feature_shape}, got {array.shape}")
         return np.ascontiguousarray(array[None])
 
-    def score_preprocessed(self, features: np.ndarray, motions: np.ndarray) -> np.ndarray:
-        """Success probabilities (N,) of motions (N, 4) for features from ``preprocess``."""
+    @property
+    def needs_state(self) -> bool:
+        """A Q-function's head: pass the height above the grasp height (``OnnxGraspScorer.needs_state``)."""
+        return self.model.checked.needs_state
+
+    @property
+    def objective(self) -> str:
+        return self.model.checked.objective
+
+    def score_preprocessed(
+        self, features: np.ndarray, motions: np.ndarray, height_above_grasp: float | None = None
+    ) -> np.ndarray:
+        """Scores (N,) of motions (N, 4) for features from ``preprocess`` (as the whole model's)."""
         motion_array = as_motion_array(motions)
         if motion_array.shape[0] == 0:
             return np.zeros(0, dtype=np.float32)
@@ -316,11 +337,16 @@ class HeadScorer(_ModelHalf):
         )
         image = features if ready else self.preprocess(features)
         actions = encode_motions(motion_array, self.contract.translation_scale)
-        (success,) = self._session.run([OUTPUT_NAME], {self._features: image, ACTIONS_INPUT: actions})
-        return success
+        feeds = {self._features: image, ACTIONS_INPUT: actions}
+        if self.needs_state:
+            feeds[STATE_INPUT] = encode_state(height_above_grasp)
+        (scores,) = self._session.run([self.contract.spec.output_name], feeds)
+        return scores
 
-    def score(self, features: np.ndarray | EncodedFeatures, motions: np.ndarray) -> np.ndarray:
-        return self.score_preprocessed(self.preprocess(features), motions)
+    def score(
+        self, features: np.ndarray | EncodedFeatures, motions: np.ndarray, height_above_grasp: float | None = None
+    ) -> np.ndarray:
+        return self.score_preprocessed(self.preprocess(features), motions, height_above_grasp)
 
 
 def features_from_fields(

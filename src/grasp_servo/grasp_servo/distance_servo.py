@@ -63,10 +63,11 @@ class DistanceServo:
         self._start_z = None
 
     def target_height(self, step: int) -> float:
-        """Pinch height after ``step`` (0-based): linear from the first frame's height to the end height."""
+        """Pinch height after ``step`` (0-based): linear from the first frame's height to the end height, reached
+        by the last move (the frame after it only decides to grasp)."""
         start = self._start_z if self._start_z is not None else self.grasp_height + self.config.end_height
         end = self.grasp_height + self.config.end_height
-        fraction = min(1.0, (step + 1) / self.config.approach_steps)
+        fraction = min(1.0, (step + 1) / max(1, self.config.approach_steps - 1))
         return start + (end - start) * fraction
 
     def decide(

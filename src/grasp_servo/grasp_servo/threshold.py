@@ -1,7 +1,8 @@
 """Threshold servoing over a regression model (seed 003): follow f(I), then run the taught grasp motion.
 
-On every frame the model predicts the planar motion (dx, dy, dyaw) that takes the gripper to its pregrasp pose.
-The servo executes it (capped per step) while holding the pregrasp height; once the predicted motion falls
+The gripper first goes straight to the pregrasp height (the height the model was trained at; seed 003 does the
+same). Then on every frame the model predicts the planar motion (dx, dy, dyaw) that takes the gripper to its
+pregrasp pose, and the servo executes it (capped per step) at that height; once the predicted motion falls
 under a translation and a rotation threshold it runs the fixed grasp motion, taught once by demonstration (a
 recorded relative motion from the pregrasp pose to the grasp), and closes. Nothing here moves anything: the
 caller (embedded runner or ROS node) executes the decision.
@@ -111,7 +112,10 @@ class ThresholdServo:
         best = np.array([dx, dy, dz, dyaw])
         if step + 1 >= cfg.step_budget:
             command, motion, reason = CLOSE, self.grasp_motion.copy(), "step_budget"
-        elif at_height and self.converged(predicted):
+        elif not at_height:  # seed 003: first to the pregrasp height, where the model was trained; then follow it
+            command, reason = MOVE, "to_pregrasp_height"
+            motion = self.workspace.clip_motion(pose, np.array([0.0, 0.0, dz, 0.0]))
+        elif self.converged(predicted):
             command, motion, reason = CLOSE, self.grasp_motion.copy(), "servo_close"
         else:
             command, reason = MOVE, "threshold"
@@ -180,7 +184,9 @@ class OpenLoopThresholdController:
         del rng
         require_usable_pose(pose)
         perception = 0.0
-        if self._target is None:  # the one look
+        if self._target is None and abs(self.servo.pregrasp_z - pose.z) > self.servo.config.height_tolerance:
+            return self.servo.decide(pose, np.zeros(3), step)  # first to the pregrasp height, blind
+        if self._target is None:  # the one look, at the pregrasp height
             t0 = time.perf_counter()
             dx, dy, dyaw = check_motion(
                 self.regressor.predict_preprocessed(self.regressor.preprocess(depth)), "predicted motion"

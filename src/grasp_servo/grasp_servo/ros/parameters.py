@@ -416,6 +416,16 @@ def servo_specs(profile: RobotProfile) -> list[ParamSpec]:
                   low=0, high=UINT32_MAX),
         ParamSpec("object_set", "unknown", "what is in front of the arm, recorded in EpisodeStart", text=LABEL),
         seconds("warn_throttle_s", 1.0, "at most one warning per this many seconds for refused frames", 0.0, 3600.0),
+        ParamSpec("controller", "auto", "the servo: cem (scoring models: success, Q-function, distance with seed "
+                  "001's step rule) or threshold (regression models: pregrasp motion, GG-CNN; frame_source camera); "
+                  "auto: the one the model's contract names; a servo that cannot use the model is refused",
+                  choices=SERVO_CHOICES),
+        ParamSpec("approach_steps", 25, "distance models (seed 001): frames of the descent to 0.15 m camera height",
+                  low=1, high=1000),
+        ParamSpec("threshold_mm", 0.5, "threshold servo: translation (mm) under which the taught grasp motion runs",
+                  low=0.01, high=100.0),
+        ParamSpec("threshold_deg", 0.5, "threshold servo: rotation (deg) under which the taught grasp motion runs",
+                  low=0.01, high=90.0),
         ParamSpec("frame_source", "camera", "camera: score raw depth frames from depth_topic with the whole model "
                   "in this node; perception: score EncodedFrames from grasp_perception with the model's head",
                   choices=FRAME_SOURCES),
@@ -436,6 +446,7 @@ def servo_specs(profile: RobotProfile) -> list[ParamSpec]:
 
 
 FRAME_SOURCES = ("camera", "perception")
+SERVO_CHOICES = ("auto", "cem", "threshold")
 IK_BACKENDS = ("builtin", "moveit")
 
 SERVO_RULES = (

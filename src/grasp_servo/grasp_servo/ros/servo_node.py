@@ -54,15 +54,47 @@ EPISODE_TOPIC_DEPTH = 100
 
 
 def build_controller(values: dict[str, Any]) -> tuple[FrameController, str, str]:
-    """The closed-loop CEM controller over the model named by the parameters; (controller, path, sha256).
+    """The closed-loop controller over the model named by the parameters; (controller, path, sha256).
 
-    With ``frame_source: perception`` the scorer is the model's head (the perception node runs the encoder).
+    The model's contract picks the servo (``controller: auto``) or is checked against the one named: CEM over a
+    scoring model (seed 001's step rule for a distance model), threshold servoing over a regression model. With
+    ``frame_source: perception`` the scorer is the model's head (the perception node runs the encoder); a
+    regression model runs whole in this node (``frame_source: camera``).
     """
+    import math
+
+    from grasp_perception.model_targets import check_servo_pairing
+
     from grasp_servo.controllers import ClosedLoopController
     from grasp_servo.servo import CEMServo
 
     try:
         model = resolve_model_path(str(values["model_path"]))
+        from grasp_perception.onnx_model import read_model_contract
+
+        contract = read_model_contract(model)
+        kind = str(values.get("controller", "auto"))
+        kind = contract.spec.servo if kind == "auto" else kind
+        check_servo_pairing(contract.target, kind)
+        if kind == "threshold":
+            if values["frame_source"] == "perception":
+                raise ParameterError(
+                    f"model_path {model} is a regression model ({contract.target}): it runs whole in the servo "
+                    "node, so frame_source must be camera, not perception"
+                )
+            from grasp_perception.regressor import OnnxMotionRegressor
+
+            from grasp_servo.threshold import ThresholdConfig, ThresholdController, ThresholdServo
+
+            regressor = OnnxMotionRegressor(model, threads=int(values["scorer_threads"]))
+            config = ThresholdConfig(
+                translation_threshold=float(values["threshold_mm"]) / 1000,
+                rotation_threshold=math.radians(float(values["threshold_deg"])),
+                step_budget=int(values["step_budget"]),
+            )
+            servo_t = ThresholdServo(config, workspace_from(values["workspace"]), regressor.pregrasp_height,
+                                     regressor.grasp_motion)
+            return ThresholdController(regressor, servo_t), str(model), ""
         if values["frame_source"] == "perception":
             from grasp_perception.split_model import HeadScorer
 
@@ -75,9 +107,17 @@ def build_controller(values: dict[str, Any]) -> tuple[FrameController, str, str]
             sha = ""
     except FileNotFoundError as error:  # the message names model_path
         raise ParameterError(str(error)) from None
-    except ValueError as error:  # ModelContractError: not a grasp scoring model
-        raise ParameterError(f"model_path is not a usable scoring model: {error}") from None
-    servo = CEMServo(servo_config(values), workspace_from(values["workspace"]))
+    except ParameterError:
+        raise
+    except ValueError as error:  # ModelContractError, or a servo that cannot use the model
+        raise ParameterError(f"model_path is not usable here: {error}") from None
+    workspace = workspace_from(values["workspace"])
+    if scorer.objective == "minimise":
+        from grasp_servo.distance_servo import DistanceController, DistanceServo, DistanceServoConfig
+
+        config_d = dataclasses.replace(DistanceServoConfig(), approach_steps=int(values["approach_steps"]))
+        return DistanceController(scorer, DistanceServo(config_d, workspace)), str(model), sha
+    servo = CEMServo(servo_config(values), workspace)
     return ClosedLoopController(scorer, servo), str(model), sha
 
 

@@ -1,0 +1,144 @@
+"""Train any model family of the seeds and export it to ONNX with its contract (``grasp train-family``).
+
+| family | data | trainer | target |
+| --- | --- | --- | --- |
+| q | episode bags (``grasp collect``) | off-policy Bellman updates (seed 000) | q_value |
+| distance | labelled frames (``grasp dataset --family distance``) | L1 regression (seed 001) | grasp_distance |
+| pregrasp | labelled frames (``grasp dataset --family pregrasp``) | learned-weight loss (seed 003) | pregrasp_motion |
+
+The success CNN (seed 004) keeps ``grasp train``; GG-CNN (seed 002) has ``grasp_perception.ggcnn_training``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from grasp_perception.contract import CameraSpec, ImageSpec, ModelContract, Provenance
+from grasp_perception.family_export import export_family_model
+from grasp_perception.model_targets import target_spec
+from grasp_perception.preprocess import DepthPreprocessing
+
+from grasp_bringup.factory import UsageError
+from grasp_bringup.family_datasets import PREGRASP_HEIGHT
+
+FAMILIES = {"q": "q_value", "distance": "grasp_distance", "pregrasp": "pregrasp_motion"}
+DISTANCE_PAIRS_PER_EPOCH = 40_000  # (image, action) pairs drawn per epoch: each passes conv2 on its own
+
+
+def family_contract(
+    family: str,
+    preprocessing: DepthPreprocessing,
+    command: str,
+    data_description: str,
+    sizes: dict[str, int],
+    metrics: dict[str, Any],
+) -> ModelContract:
+    """The contract of a trained model of ``family`` (embedded wrist camera at the network's size)."""
+    spec = target_spec(FAMILIES[family])
+    extra: dict[str, Any] = {}
+    if family == "pregrasp":
+        extra = {"pregrasp_height": PREGRASP_HEIGHT, "grasp_motion": [0.0, 0.0, -PREGRASP_HEIGHT, 0.0]}
+    return ModelContract(
+        image=ImageSpec.from_preprocessing(preprocessing),
+        camera=CameraSpec.embedded_wrist(preprocessing.width, preprocessing.height),
+        kind=spec.kind,
+        target=spec.name,
+        output=spec.output,
+        provenance=Provenance(
+            training_command=command,
+            data_description=data_description,
+            dataset_sizes=sizes,
+            metrics=metrics,
+            date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            torch_version=torch.__version__,
+        ),
+        **extra,
+    )
+
+
+def _load_npz(paths: list[Path], keys: tuple[str, ...]) -> dict[str, np.ndarray]:
+    parts = []
+    for path in paths:
+        if not path.is_file():
+            raise FileNotFoundError(f"dataset not found: {path} (make one with `grasp dataset`)")
+        with np.load(path) as data:
+            missing = [k for k in keys if k not in data]
+            if missing:
+                raise UsageError(f"{path}: not a dataset of this family (no {', '.join(missing)})")
+            parts.append({k: data[k] for k in keys})
+    merged: dict[str, np.ndarray] = {}
+    image_offset, scene_offset = 0, 0
+    for part in parts:
+        for key in keys:
+            value = part[key]
+            if key == "image_index":
+                value = value + image_offset
+            if key == "scene_keys":
+                value = value + scene_offset
+            merged.setdefault(key, []).append(value)  # type: ignore[arg-type]
+        image_offset += len(part["images"])
+        scene_offset += int(part["scene_keys"].max()) + 1 if len(part["scene_keys"]) else 0
+    return {key: np.concatenate(values) for key, values in merged.items()}  # type: ignore[arg-type]
+
+
+def train_family(family: str, data: list[Path], out: Path, epochs: int, progress: bool = True) -> dict[str, Any]:
+    """Train ``family`` on ``data`` (bags for q, npz datasets otherwise), export to ``out``; the report."""
+    from grasp_perception.regression_training import RegressionTrainConfig, train_distance_model, train_motion_model
+
+    if family not in FAMILIES:
+        raise UsageError(f"unknown family {family!r}: choose one of {', '.join(FAMILIES)}")
+    command = "grasp train-family " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["train-family"] else ""
+    preprocessing = DepthPreprocessing()
+    if family == "q":
+        return _train_q(data, out, epochs, command, progress)
+    if family == "distance":
+        arrays = _load_npz(data, ("images", "image_index", "motions", "distances", "scene_keys"))
+        model, report = train_distance_model(
+            arrays["images"], arrays["image_index"], arrays["motions"], arrays["distances"], arrays["scene_keys"],
+            RegressionTrainConfig(epochs=epochs, samples_per_epoch=DISTANCE_PAIRS_PER_EPOCH), progress=progress,
+        )
+        description = (f"{len(arrays['images'])} frames, {len(arrays['distances'])} (frame, action) pairs labelled "
+                       "with the distance to the nearest antipodal grasp (0.001 m/deg)")
+    else:
+        arrays = _load_npz(data, ("images", "labels", "scene_keys"))
+        model, report = train_motion_model(
+            arrays["images"], arrays["labels"], arrays["scene_keys"], RegressionTrainConfig(epochs=epochs),
+            progress=progress,
+        )
+        description = (f"{len(arrays['images'])} frames at the pregrasp height labelled with the motion to the "
+                       "nearest object's taught pregrasp pose (seed 003, Algorithm 1)")
+    metrics = {k: v for k, v in report.val_metrics.items() if isinstance(v, float)}
+    contract = family_contract(
+        family, preprocessing, command, f"{description}; from {', '.join(str(p) for p in data)}",
+        {"train_samples": report.n_train, "val_samples": report.n_val}, metrics,
+    )
+    export_family_model(model, out, contract)
+    record = {"family": family, "model": str(out), "data": [str(p) for p in data], **report.to_dict()}
+    out.with_suffix(".train.json").write_text(json.dumps(record, indent=2, default=str))
+    return record
+
+
+def _train_q(bags: list[Path], out: Path, epochs: int, command: str, progress: bool) -> dict[str, Any]:
+    from grasp_datacollect.q_samples import load_q_transitions
+    from grasp_perception.q_training import QTrainConfig, train_q_function
+
+    transitions = load_q_transitions(bags, progress=progress)
+    config = QTrainConfig(epochs=epochs)
+    model, report = train_q_function(transitions, config, progress=progress)
+    metrics = {k: v for k, v in report.metrics().items() if isinstance(v, float)}
+    contract = family_contract(
+        "q", config.preprocessing(), command,
+        f"{len(transitions)} transitions of recorded episodes (reward 1 on a successful lift) from "
+        f"{', '.join(str(b) for b in bags)}",
+        {"transitions": len(transitions)}, metrics,
+    )
+    export_family_model(model, out, contract)
+    record = {"family": "q", "model": str(out), "data": [str(b) for b in bags], **report.to_dict()}
+    out.with_suffix(".train.json").write_text(json.dumps(record, indent=2, default=str))
+    return record

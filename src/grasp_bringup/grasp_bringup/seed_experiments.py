@@ -1,0 +1,131 @@
+"""The seeds' experiments, regenerated on our world side by side (``grasp experiments``).
+
+Each experiment writes its JSON, a Markdown table (with how many trials stand behind every cell, and the
+seed's own figure beside ours) and a plot where one helps; ``report.md`` joins the tables.
+
+- 001 (Fig. 5): distance of the final pose to the nearest true grasp; seed 001's controller vs one shot, with
+  and without the kinematic-noise model (``servo_precision.distance_trials``).
+- 003: threshold servoing's final error and iterations from random and partial-view starts, for models
+  trained on uniform and Gaussian data (``servo_precision.threshold_trials``).
+- 004 (Table 1): failure rates of random, open loop and closed loop, with and without replacement
+  (``replacement_experiment``).
+- 002: rectangle-metric accuracy of GG-CNN with all labels vs 10 %, with and without the VQ-VAE
+  (``grasp_map_experiment``).
+- 000: the Q-function's success on held-out objects, still and pushed during the grasp, beside the success
+  predictor on the same seeds (``commands.evaluate``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+from grasp_bringup import servo_precision
+
+EXPERIMENTS = ("001", "003", "004", "002", "000")
+
+
+def seed001(out: Path, model: str, trials: int, approach_steps: int) -> str:
+    """Seed 001 Fig. 5: five scenarios, ``trials`` scenes each; the Markdown table."""
+    rows: dict[str, dict[str, Any]] = {}
+    finals: dict[str, list[float]] = {}
+    for mode in ("closed_loop", "one_shot"):
+        for noise in (0.0, 0.4):
+            name = f"{'CTR' if mode == 'closed_loop' else 'one shot'}, {'with' if noise else 'no'} noise"
+            results = servo_precision.distance_trials(model, trials, mode, noise, approach_steps)
+            rows[name] = servo_precision.distance_summary(results)
+            finals[name] = [r.final_distance_m for r in results]
+            if "INIT" not in rows:
+                rows["INIT"] = servo_precision.distance_summary(
+                    [servo_precision.DistanceTrial(r.seed, r.initial_distance_m, r.initial_distance_m) for r in results]
+                )
+                finals["INIT"] = [r.initial_distance_m for r in results]
+    (out / "seed001.json").write_text(json.dumps(rows, indent=2))
+    figure, axis = plt.subplots(figsize=(7, 4))
+    for name, values in finals.items():
+        axis.hist([100 * v for v in values], bins=30, range=(0, 15), histtype="step", label=name)
+    axis.set_xlabel("distance of the final pose to the nearest true grasp (cm; 1 deg = 0.1 cm)")
+    axis.set_ylabel("trials")
+    axis.set_title(f"Seed 001 Fig. 5 on our world ({trials} scenes per scenario)")
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(out / "seed001.png", dpi=120)
+    plt.close(figure)
+    lines = [
+        f"### Seed 001, Fig. 5: distance to the nearest true grasp ({approach_steps}-frame descent, r = 0.2)",
+        "",
+        "| scenario | trials | median (cm) | 90th percentile (cm) | within 1 cm | within 2 cm |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, row in rows.items():
+        lines.append(
+            f"| {name} | {row['trials']} | {100 * row['final_median_m']:.2f} | {100 * row['final_p90_m']:.2f} | "
+            f"{row['final_within_1cm']:.0%} | {row['final_within_2cm']:.0%} |"
+        )
+    lines += ["", "![seed 001](seed001.png)", ""]
+    return "\n".join(lines)
+
+
+def seed003(out: Path, models: dict[str, str], trials: int) -> str:
+    """Seed 003: threshold servoing from random and partial-view starts, per training distribution."""
+    rows: dict[str, dict[str, Any]] = {}
+    for sampling, model in models.items():
+        for partial in (False, True):
+            name = f"{sampling} data, {'partial-view' if partial else 'random'} starts"
+            rows[name] = servo_precision.threshold_summary(
+                servo_precision.threshold_trials(model, trials, partial_view=partial)
+            )
+    (out / "seed003.json").write_text(json.dumps(rows, indent=2))
+    figure, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+    for name, row in rows.items():
+        trials_ = row.get("per_trial", [])
+        axes[0].hist([t["translation_error_mm"] for t in trials_], bins=30, range=(0, 10), histtype="step", label=name)
+        axes[1].hist([t["iterations"] for t in trials_], bins=range(0, 12), histtype="step", label=name)
+    axes[0].set_xlabel("final translation error (mm)")
+    axes[1].set_xlabel("iterations")
+    axes[0].set_ylabel("trials")
+    axes[1].legend(fontsize=7)
+    figure.suptitle("Seed 003 on our world: threshold servoing to the taught pregrasp pose")
+    figure.tight_layout()
+    figure.savefig(out / "seed003.png", dpi=120)
+    plt.close(figure)
+    lines = [
+        "### Seed 003: threshold servoing (thresholds 0.5 mm / 0.5 deg; seed: 0.8 mm / 0.6 deg, 2-3 iterations)",
+        "",
+        "| condition | trials | converged | translation median / p90 (mm) | rotation median / p90 (deg) | "
+        "within 0.5 mm and 0.5 deg | within 1 mm and 1 deg | iterations median / p90 | within 3 iterations |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, row in rows.items():
+        if not row.get("trials"):
+            continue
+        lines.append(
+            f"| {name} | {row['trials']} | {row['converged']} | {row['translation_error_mm_median']:.2f} / "
+            f"{row['translation_error_mm_p90']:.2f} | {row['rotation_error_deg_median']:.2f} / "
+            f"{row['rotation_error_deg_p90']:.2f} | {row['within_0.5mm_and_0.5deg']:.0%} | "
+            f"{row['within_1mm_and_1deg']:.0%} | {row['iterations_median']:.0f} / {row['iterations_p90']:.0f} | "
+            f"{row['within_3_iterations']:.0%} |"
+        )
+    lines += ["", "![seed 003](seed003.png)", ""]
+    return "\n".join(lines)
+
+
+def write_report(out: Path, sections: dict[str, Callable[[], str]]) -> Path:
+    """Run each experiment in ``sections`` (name -> callable giving its Markdown) and join them."""
+    out.mkdir(parents=True, exist_ok=True)
+    parts = ["# The seeds' experiments on our world", ""]
+    for name, run in sections.items():
+        print(f"== seed {name} ==", flush=True)
+        text = run()
+        (out / f"seed{name}.md").write_text(text + "\n")
+        parts.append(text)
+    report = out / "report.md"
+    report.write_text("\n".join(parts) + "\n")
+    return report

@@ -1,0 +1,102 @@
+"""Every geometric-label family end to end: labelled frames from the world, training, ONNX, the right servo."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from grasp_bringup.episode_loop import NullSink, run_episode
+from grasp_bringup.factory import RunSettings, UsageError, build_controller, world_config
+from grasp_bringup.family_datasets import (
+    PREGRASP_HEIGHT,
+    DatasetSpec,
+    distance_dataset,
+    nearest_pregrasp,
+    pregrasp_dataset,
+    save_dataset,
+)
+from grasp_bringup.family_training import train_family
+from grasp_perception.onnx_model import read_model_contract
+from grasp_perception.preprocess import DepthPreprocessing
+from grasp_perception.regressor import OnnxMotionRegressor
+from grasp_perception.scorer import OnnxGraspScorer
+from grasp_servo.distance_servo import DistanceController
+from grasp_servo.threshold import ThresholdController
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+def test_pregrasp_labels_point_at_the_taught_pose() -> None:
+    data = pregrasp_dataset(DatasetSpec("pregrasp", "train", 3, 5, images_per_scene=6), DepthPreprocessing(),
+                            progress=False)
+    assert data["images"].shape[1:] == (64, 64) and len(data["labels"]) == len(data["images"]) > 0
+    assert np.all(np.abs(data["labels"][:, 2]) <= np.pi / 2)
+    assert np.all(np.hypot(data["labels"][:, 0], data["labels"][:, 1]) < 0.12)  # sampled within +-6 cm per axis
+    gaussian = pregrasp_dataset(DatasetSpec("pregrasp", "train", 3, 5, sampling="gaussian", images_per_scene=6),
+                                DepthPreprocessing(), progress=False)
+    assert np.median(np.abs(gaussian["labels"][:, 0])) < np.median(np.abs(data["labels"][:, 0]))
+    with pytest.raises(ValueError, match="sampling must be one of uniform, gaussian"):
+        pregrasp_dataset(DatasetSpec("pregrasp", "train", 1, 5, sampling="normal"), DepthPreprocessing())
+
+
+def test_nearest_pregrasp_is_the_nearest_object() -> None:
+    from grasp_servo.pose import GripperPose
+
+    poses = [GripperPose(0.5, 0.0, 0.135, 0.0), GripperPose(0.6, 0.1, 0.135, 1.0)]
+    assert nearest_pregrasp(GripperPose(0.58, 0.08, 0.2, 0.0), poses) is poses[1]
+
+
+def test_pregrasp_family_trains_exports_and_runs_the_threshold_servo(tmp_path: Path) -> None:
+    data = pregrasp_dataset(DatasetSpec("pregrasp", "train", 4, 1, images_per_scene=8), DepthPreprocessing(),
+                            progress=False)
+    path = save_dataset(tmp_path / "pregrasp.npz", data, DatasetSpec("pregrasp", "train", 4, 1))
+    record = train_family("pregrasp", [path], tmp_path / "pregrasp.onnx", epochs=1, progress=False)
+    assert record["n_train"] + record["n_val"] == len(data["images"])
+    contract = read_model_contract(tmp_path / "pregrasp.onnx")
+    assert contract.target == "pregrasp_motion" and contract.kind == "regression"
+    assert contract.pregrasp_height == PREGRASP_HEIGHT and contract.grasp_motion == [0, 0, -PREGRASP_HEIGHT, 0]
+    regressor = OnnxMotionRegressor(tmp_path / "pregrasp.onnx")
+    assert regressor.predict_preprocessed(data["images"][:1][None]).shape == (3,)
+
+    settings = RunSettings(controller="threshold", model=str(tmp_path / "pregrasp.onnx"), object_set="heldout",
+                           step_budget=4)
+    controller = build_controller(settings)
+    assert isinstance(controller, ThresholdController)
+    from grasp_sim.world import GraspWorld
+
+    summary = run_episode(GraspWorld(world_config(settings)), controller, NullSink(), 0, 11, max_steps=4)
+    assert summary.steps >= 1 and summary.termination in ("servo_close", "step_budget")
+    with pytest.raises(UsageError, match=r"regression model .* needs the threshold servo, not cem"):
+        build_controller(replace(settings, controller="cem"))
+    with pytest.raises(Exception, match="expected a scoring model"):
+        OnnxGraspScorer(tmp_path / "pregrasp.onnx")
+
+
+def test_distance_family_trains_exports_and_runs_seed_001s_controller(tmp_path: Path) -> None:
+    spec = DatasetSpec("distance", "train", 3, 2, images_per_scene=5, actions_per_image=6)
+    data = distance_dataset(spec, DepthPreprocessing(), progress=False)
+    assert len(data["distances"]) == 6 * len(data["images"]) > 0 and np.all(data["distances"] >= 0)
+    path = save_dataset(tmp_path / "distance.npz", data, spec)
+    train_family("distance", [path], tmp_path / "distance.onnx", epochs=1, progress=False)
+    scorer = OnnxGraspScorer(tmp_path / "distance.onnx")
+    assert scorer.objective == "minimise" and scorer.target.output_name == "distance"
+    settings = RunSettings(controller="cem", model=str(tmp_path / "distance.onnx"), object_set="heldout",
+                           approach_steps=3, step_budget=2)
+    assert settings.max_steps == 3  # the whole descent, though the step budget is 2
+    controller = build_controller(settings)
+    assert isinstance(controller, DistanceController)
+    from grasp_sim.world import GraspWorld
+
+    summary = run_episode(GraspWorld(world_config(settings)), controller, NullSink(), 0, 12, max_steps=3)
+    assert summary.steps == 3 and summary.termination == "servo_close"
+    with pytest.raises(UsageError, match=r"scoring model .* needs the cem servo, not threshold"):
+        build_controller(replace(settings, controller="threshold"))

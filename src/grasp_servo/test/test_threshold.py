@@ -1,0 +1,105 @@
+"""Threshold servoing (seed 003): to the pregrasp height, follow the prediction, grasp under the thresholds."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from grasp_servo.pose import GripperPose, apply_motion
+from grasp_servo.servo import CLOSE, MOVE
+from grasp_servo.threshold import OpenLoopThresholdController, ThresholdConfig, ThresholdController, ThresholdServo
+from grasp_servo.workspace import Workspace
+
+WORKSPACE = Workspace(0.30, 0.70, -0.25, 0.25, 0.015, 0.35)
+GRASP_MOTION = np.array([0.0, 0.0, -0.12, 0.0])
+
+
+def _servo(**config) -> ThresholdServo:
+    return ThresholdServo(ThresholdConfig(**config), WORKSPACE, pregrasp_height=0.12, grasp_motion=GRASP_MOTION)
+
+
+def test_goes_to_the_pregrasp_height_first_then_follows_the_prediction() -> None:
+    servo = _servo()
+    high = GripperPose(0.5, 0.0, 0.28, 0.0)
+    first = servo.decide(high, np.array([0.03, -0.02, 0.2]), 0)
+    assert first.command == MOVE and first.reason == "to_pregrasp_height"
+    np.testing.assert_allclose(first.motion, [0, 0, 0.135 - 0.28, 0])  # straight down, the prediction unused
+    at = GripperPose(0.5, 0.0, 0.135, 0.0)
+    follow = servo.decide(at, np.array([0.03, -0.02, 0.2]), 1)
+    assert follow.command == MOVE and follow.reason == "threshold"
+    np.testing.assert_allclose(follow.motion, [0.03, -0.02, 0.0, 0.2], atol=1e-12)
+    capped = _servo(max_step_translation=0.01).decide(at, np.array([0.03, 0.04, 0.0]), 1)
+    assert np.hypot(*capped.motion[:2]) == pytest.approx(0.01)
+
+
+def test_grasps_with_the_taught_motion_only_under_both_thresholds() -> None:
+    servo = _servo()
+    at = GripperPose(0.5, 0.0, 0.135, 0.0)
+    close = servo.decide(at, np.array([0.0003, 0.0003, math.radians(0.3)]), 2)
+    assert close.command == CLOSE and close.reason == "servo_close"
+    np.testing.assert_array_equal(close.motion, GRASP_MOTION)
+    assert servo.decide(at, np.array([0.0006, 0.0, 0.0]), 2).command == MOVE  # 0.6 mm: over 0.5 mm
+    assert servo.decide(at, np.array([0.0, 0.0, math.radians(0.6)]), 2).command == MOVE  # 0.6 deg
+    budget = servo.decide(at, np.array([0.05, 0.0, 0.0]), 19)
+    assert budget.command == CLOSE and budget.reason == "step_budget"
+
+
+def test_bad_predictions_and_settings_are_refused() -> None:
+    servo = _servo()
+    at = GripperPose(0.5, 0.0, 0.135, 0.0)
+    with pytest.raises(ValueError, match="predicted motion must be 3 finite numbers"):
+        servo.decide(at, np.array([np.nan, 0.0, 0.0]), 1)
+    with pytest.raises(ValueError, match="predicted motion must be 3 finite numbers"):
+        servo.decide(at, np.zeros(4), 1)
+    with pytest.raises(ValueError, match="translation_threshold must be a finite number > 0"):
+        ThresholdConfig(translation_threshold=0.0)
+    with pytest.raises(ValueError, match="pregrasp_height must be > 0"):
+        ThresholdServo(ThresholdConfig(), WORKSPACE, 0.0, GRASP_MOTION)
+    with pytest.raises(ValueError, match="grasp_motion must be 4 finite numbers"):
+        ThresholdServo(ThresholdConfig(), WORKSPACE, 0.12, np.zeros(3))
+
+
+class _Oracle:
+    """A regression model that knows the target: the motion from the pose it was last told to the goal."""
+
+    def __init__(self, goal: GripperPose, bias: float = 0.0):
+        self.goal, self.bias, self.pose, self.calls = goal, bias, None, 0
+
+    def preprocess(self, depth: np.ndarray) -> np.ndarray:
+        return depth
+
+    def predict_preprocessed(self, image: np.ndarray) -> np.ndarray:
+        from grasp_servo.pose import motion_between
+
+        self.calls += 1
+        motion = motion_between(self.pose, self.goal)
+        return np.array([motion[0] * (1 + self.bias), motion[1] * (1 + self.bias), motion[3]])
+
+
+def _run(controller, oracle: _Oracle, start: GripperPose, steps: int = 10) -> tuple[GripperPose, list[str]]:
+    pose, reasons = start, []
+    rng = np.random.default_rng(0)
+    controller.begin_episode([])
+    for step in range(steps):
+        oracle.pose = pose
+        decision = controller.decide(np.zeros((8, 8)), pose, step, rng)
+        reasons.append(decision.reason)
+        if decision.command == CLOSE:
+            break
+        pose = apply_motion(pose, decision.motion)
+    return pose, reasons
+
+
+def test_closed_loop_converges_despite_a_biased_model_where_one_look_does_not() -> None:
+    goal = GripperPose(0.52, 0.03, 0.135, 0.4)
+    start = GripperPose(0.48, -0.02, 0.28, -0.3)
+    oracle = _Oracle(goal, bias=-0.3)  # every prediction 30 % short
+    servo = _servo()
+    pose, reasons = _run(ThresholdController(oracle, servo), oracle, start, steps=20)
+    assert reasons[0] == "to_pregrasp_height" and reasons[-1] == "servo_close"
+    assert math.hypot(pose.x - goal.x, pose.y - goal.y) < 0.0005 / 0.7  # stops once 70 % of it is < 0.5 mm
+    one_look = _Oracle(goal, bias=-0.3)
+    pose, reasons = _run(OpenLoopThresholdController(one_look, servo), one_look, start, steps=20)
+    assert one_look.calls == 1 and reasons[-1] == "servo_close"
+    assert math.hypot(pose.x - goal.x, pose.y - goal.y) > 0.01  # the 30 % shortfall stays
