@@ -3,7 +3,7 @@
 grasp demo                      the main job: the shipped model grasps held-out objects, closed vs open loop
 grasp collect --policy biased   record attempts to rosbag2 (MCAP)
 grasp train --bags DIR          train the grasp-success CNN and export it to ONNX
-grasp dataset --family F        labelled frames for the geometric families (distance, pregrasp)
+grasp dataset --family F        labelled frames for the geometric families (distance, pregrasp, grasp_map)
 grasp train-family --family F   train the Q-function, distance or pregrasp-motion model and export it to ONNX
 grasp evaluate --model M        success rate, steps, latency, open-loop baseline; JSON + PNG + bags
 grasp pipeline --rounds 3       reproduce the shipped model: collect -> train -> collect -> train ...
@@ -247,9 +247,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--data-description", default="", help="free text for the model's provenance")
 
     dataset = sub.add_parser(
-        "dataset", help="labelled frames for the geometric families: distance (seed 001), pregrasp (seed 003)"
+        "dataset", help="labelled frames for the geometric families: distance (seed 001), pregrasp (seed 003), "
+        "grasp_map (seed 002)"
     )
-    dataset.add_argument("--family", choices=["distance", "pregrasp"], required=True)
+    dataset.add_argument("--family", choices=["distance", "pregrasp", "grasp_map"], required=True)
     dataset.add_argument("--scenes", type=positive_int, default=500, help="scenes to drop (default 500)")
     dataset.add_argument("--images-per-scene", type=positive_int, default=40, help="frames per scene (default 40)")
     dataset.add_argument(

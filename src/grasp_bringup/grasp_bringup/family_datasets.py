@@ -9,6 +9,9 @@ preprocessed as the model's contract says. Datasets are saved as npz with their 
 - ``distance_dataset`` (seed 001, III-B): images at random camera poses above the scene (x, y, yaw uniform,
   camera 0.15-0.30 m above the table), each with actions (half uniform over the view, half in the servo's
   neighbourhood), labelled with the distance of the displaced hand to the nearest grasp (0.001 m/deg).
+- ``grasp_map_dataset`` (seed 002): the same camera poses; every antipodal grasp whose centre the camera sees
+  becomes a grasp rectangle in the image (centre, angle, opening plus the pads, jaw width), projected with the
+  camera's intrinsics at the depth of the surface under it.
 - ``pregrasp_dataset`` (seed 003, Algorithm 1): poses at the pregrasp height sampled uniformly or from a
   Gaussian around an object's taught pregrasp pose; the label is the motion (dx, dy, dyaw) from the pose to
   the taught pregrasp pose of the object nearest the pinch point, in the pose's yaw-aligned frame.
@@ -116,6 +119,76 @@ def distance_dataset(
     }
 
 
+def grasp_rectangles_in_view(
+    pose: GripperPose, grasps: PlanarGrasps, heightmap: Heightmap, width_px: int, height_px: int,
+    fov_deg: float = 70.0, pad: float = 0.010, jaw: float = 0.024,
+) -> list[tuple[float, float, float, float, float]]:
+    """Grasps as image rectangles (row, col, angle, width, height) in px, seen by the wrist camera at ``pose``.
+
+    The tool frame points down (x along the closing direction, y = z x x), the optical frame is the tool
+    frame ``CAMERA_ABOVE_PINCH`` above the pinch point; a rectangle's opening is the grasp width plus both pads.
+    """
+    fx = (width_px / 2) / math.tan(math.radians(fov_deg) / 2)
+    cx, cy = (width_px - 1) / 2, (height_px - 1) / 2
+    x_axis = np.array([math.cos(pose.yaw), math.sin(pose.yaw)])
+    y_axis = np.array([math.sin(pose.yaw), -math.cos(pose.yaw)])
+    camera_z = pose.z + CAMERA_ABOVE_PINCH
+    rows, cols = heightmap.cell_of(np.column_stack([grasps.x, grasps.y]))
+    inside = heightmap.inside(rows, cols)
+    surface = np.where(inside, heightmap.heights[np.clip(rows, 0, heightmap.shape[0] - 1),
+                                                 np.clip(cols, 0, heightmap.shape[1] - 1)], 0.0)
+    rectangles = []
+    for i in range(len(grasps)):
+        depth = camera_z - float(surface[i])
+        relative = np.array([grasps.x[i] - pose.x, grasps.y[i] - pose.y])
+        u = fx * float(relative @ x_axis) / depth + cx
+        v = fx * float(relative @ y_axis) / depth + cy
+        if not (0 <= u <= width_px - 1 and 0 <= v <= height_px - 1):
+            continue
+        closing = np.array([math.cos(grasps.yaw[i]), math.sin(grasps.yaw[i])])
+        angle = math.atan2(float(closing @ y_axis), float(closing @ x_axis))
+        rectangles.append((v, u, angle, fx * (float(grasps.width[i]) + 2 * pad) / depth, fx * jaw / depth))
+    return rectangles
+
+
+def grasp_map_dataset(spec: DatasetSpec, preprocessing: DepthPreprocessing, progress: bool = True
+                      ) -> dict[str, np.ndarray]:
+    """Seed 002's data: frames from random camera poses above the scenes and their true grasp rectangles.
+
+    Returns images (N, h, w), rectangles (M, 5) row, col, angle, width, height in network pixels, and
+    ``rectangle_image`` (M,) the frame each belongs to; frames without a grasp in view are kept (no rectangle).
+    """
+    world = _world(spec)
+    rng = np.random.default_rng(spec.seed)
+    x_range, y_range = world.config.object_region(spec.robot)
+    scale = preprocessing.width / spec.camera_px
+    images, rectangles, owners, scene_keys = [], [], [], []
+    for scene in tqdm(range(spec.scenes), desc="grasp map data", unit="scene", disable=not progress):
+        world.reset(spec.seed * 100_000 + scene)
+        heightmap, grasps = scene_grasp_set(world, rng)
+        for _ in range(spec.images_per_scene):
+            camera_height = rng.uniform(0.15, 0.30)
+            pose = GripperPose(rng.uniform(*x_range), rng.uniform(*y_range), camera_height - CAMERA_ABOVE_PINCH,
+                               rng.uniform(-np.pi / 2, np.pi / 2))
+            try:
+                image, reached = _frame(world, pose, preprocessing)
+            except IKFailedError:
+                continue
+            for row, col, angle, width, height in grasp_rectangles_in_view(
+                reached, grasps, heightmap, spec.camera_px, spec.camera_px
+            ):
+                rectangles.append((row * scale, col * scale, angle, width * scale, height * scale))
+                owners.append(len(images))
+            images.append(image)
+            scene_keys.append(scene)
+    return {
+        "images": np.asarray(images, dtype=np.float32),
+        "rectangles": np.asarray(rectangles, dtype=np.float32).reshape(-1, 5),
+        "rectangle_image": np.asarray(owners, dtype=np.int64),
+        "scene_keys": np.asarray(scene_keys, dtype=np.int64),
+    }
+
+
 def taught_pregrasps(world: GraspWorld, rng: np.random.Generator, pregrasp_height: float = PREGRASP_HEIGHT
                      ) -> list[GripperPose]:
     """The taught pregrasp pose of every object of the scene that has a grasp (above its taught grasp)."""
@@ -197,6 +270,9 @@ def make_dataset(spec: DatasetSpec, out: Path) -> str:
     if spec.kind == "distance":
         arrays = distance_dataset(spec, preprocessing)
         what = f"{len(arrays['images'])} frames, {len(arrays['distances'])} labelled actions"
+    elif spec.kind == "grasp_map":
+        arrays = grasp_map_dataset(spec, preprocessing)
+        what = f"{len(arrays['images'])} frames, {len(arrays['rectangles'])} grasp rectangles"
     else:
         arrays = pregrasp_dataset(spec, preprocessing)
         what = f"{len(arrays['images'])} frames ({spec.sampling} around the taught pregrasp poses)"
