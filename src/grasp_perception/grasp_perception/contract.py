@@ -281,7 +281,8 @@ class ModelContract:
     Regression models also carry ``pregrasp_height`` (m above the grasp height: where the threshold servo holds
     the gripper while it follows the model) and ``grasp_motion`` (dx, dy, dz, dyaw: the fixed motion from the
     pregrasp pose to the grasp, taught once by demonstration); GG-CNN models ``map_layout`` and
-    ``map_width_scale`` (metres of opening that the width map's 1.0 stands for); Q-functions ``state_layout``.
+    ``map_width_scale`` (pixels of opening, in the network image, that the width map's 1.0 stands for);
+    Q-functions ``state_layout``.
     """
 
     image: ImageSpec = field(default_factory=ImageSpec)
@@ -417,7 +418,7 @@ class ModelContract:
         if self.target == "grasp_map":
             _expect("map_layout", list(self.map_layout), list(MAP_LAYOUT))
             if not _positive(self.map_width_scale):
-                raise ModelContractError(f"map_width_scale: expected > 0 metres, got {self.map_width_scale!r}")
+                raise ModelContractError(f"map_width_scale: expected > 0 pixels, got {self.map_width_scale!r}")
         if not spec.scoring:
             if not _positive(self.pregrasp_height):
                 raise ModelContractError(f"pregrasp_height: expected > 0 metres, got {self.pregrasp_height!r}")

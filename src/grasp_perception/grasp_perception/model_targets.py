@@ -33,7 +33,7 @@ STATE_LAYOUT: tuple[str, ...] = ("gripper_open", "height_above_grasp/s")
 STATE_HEIGHT_SCALE = 0.1  # metres
 #: A regression model's motion output: the translation (m) and rotation (rad) in the yaw-aligned tool frame.
 MOTION_LAYOUT: tuple[str, ...] = ("dx", "dy", "dyaw")
-#: A GG-CNN's output channels, in order (width divided by the contract's ``map_width_scale`` metres).
+#: A GG-CNN's output channels, in order (width divided by the contract's ``map_width_scale`` pixels).
 MAP_LAYOUT: tuple[str, ...] = ("quality", "cos(2 phi)", "sin(2 phi)", "width/w")
 
 

@@ -13,7 +13,7 @@ def _contract(target: str, **fields) -> ModelContract:
     spec = target_spec(target)
     extra = {"pregrasp_height": 0.12, "grasp_motion": [0.0, 0.0, -0.12, 0.0]} if not spec.scoring else {}
     if target == "grasp_map":
-        extra["map_width_scale"] = 0.085
+        extra["map_width_scale"] = 32.0
     return ModelContract(**{"kind": spec.kind, "target": target, "output": spec.output, **extra, **fields})
 
 
@@ -42,7 +42,7 @@ def test_shapes_of_the_new_inputs_and_outputs() -> None:
     [
         ("pregrasp_motion", {"pregrasp_height": 0.0}, "pregrasp_height: expected > 0 metres"),
         ("pregrasp_motion", {"grasp_motion": [0.0, 0.0]}, "grasp_motion: expected 4 finite numbers"),
-        ("grasp_map", {"map_width_scale": -1.0}, "map_width_scale: expected > 0 metres"),
+        ("grasp_map", {"map_width_scale": -1.0}, "map_width_scale: expected > 0 pixels"),
         ("q_value", {"state_layout": ["open"]}, "state_layout: expected"),
         ("grasp_distance", {"output": "probability"}, "output: expected 'metres', got 'probability'"),
         ("pregrasp_motion", {"kind": "scoring"}, "kind: expected 'regression', got 'scoring'"),
