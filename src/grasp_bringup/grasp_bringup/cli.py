@@ -7,6 +7,7 @@ grasp dataset --family F        labelled frames for the geometric families (dist
 grasp train-family --family F   train the Q-function, distance or pregrasp-motion model and export it to ONNX
 grasp evaluate --model M        success rate, steps, latency, open-loop baseline; JSON + PNG + bags
 grasp pipeline --rounds 3       reproduce the shipped model: collect -> train -> collect -> train ...
+grasp experiments --out DIR     the seeds' experiments regenerated side by side: report.md, tables, plots
 grasp bag-info DIR              what a bag holds
 grasp bag-repair DIR            recover the finished episodes of bags cut short by a kill
 grasp bag-from-record IN OUT    episode bag from a `ros2 bag record` of the live topics (as the collector node)
@@ -31,6 +32,7 @@ from grasp_bringup.factory import (
     CONTROLLER_NAMES,
     DEFAULT_MODEL,
     DISTURBANCE_MODES,
+    SHIPPED_MODELS,
     RunSettings,
     UsageError,
     servo_kind_for,
@@ -321,6 +323,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--robot", choices=sorted(PROFILES), default="ur5", help="the arm to collect with (default ur5)"
     )
 
+    experiments = sub.add_parser(
+        "experiments", help="the seeds' experiments on our world, one report: 001 Fig. 5, 003 precision, 004 "
+        "Table 1, 002 rectangle metric, 000 Q-function"
+    )
+    experiments.add_argument("--out", type=Path, required=True, help="folder for report.md, JSON, tables, plots")
+    experiments.add_argument(
+        "--seeds", nargs="+", default=["001", "003", "004", "002", "000"], choices=["001", "003", "004", "002", "000"],
+        help="which experiments (default all)",
+    )
+    experiments.add_argument("--trials-001", type=positive_int, default=400, help="scenes per seed 001 scenario")
+    experiments.add_argument("--trials-003", type=positive_int, default=100, help="starts per seed 003 condition")
+    experiments.add_argument("--trials-004", type=positive_int, default=100, help="attempts with replacement")
+    experiments.add_argument("--epochs-002", type=positive_int, default=30, help="seed 002 training epochs")
+    experiments.add_argument("--episodes-000", type=positive_int, default=200, help="episodes per seed 000 cell")
+    experiments.add_argument("--approach-steps", type=positive_int, default=25, help="seed 001 descent frames")
+    experiments.add_argument("--workers", type=positive_int, default=2, help="parallel worker processes")
+    for family, path in SHIPPED_MODELS.items():
+        experiments.add_argument(f"--{family.replace('_', '-')}-model", default=str(path),
+                                 help=f"the {family} model (default: the shipped one)")
+    experiments.add_argument("--grasp-map-train", default="", help="seed 002: comma-separated grasp_map datasets")
+    experiments.add_argument("--grasp-map-test", default="", help="seed 002: held-out grasp_map dataset")
+
     info = sub.add_parser("bag-info", help="summarise bags: episodes, steps, successes, policies")
     info.add_argument("bags", type=Path, nargs="+", help="bag folders, or folders holding bags")
     info.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
@@ -467,6 +491,18 @@ def _dispatch(args: argparse.Namespace) -> int:
             robot=args.robot,
         )
         print(f"pipeline record: {card}")
+    elif args.command == "experiments":
+        from grasp_bringup.seed_experiments import run_experiments
+
+        if "002" in args.seeds and not (args.grasp_map_train and args.grasp_map_test):
+            raise UsageError("seed 002 trains on grasp_map datasets: give --grasp-map-train and --grasp-map-test "
+                             "(make them with `grasp dataset --family grasp_map`), or leave 002 out of --seeds")
+        models = {family: getattr(args, f"{family}_model") for family in SHIPPED_MODELS}
+        models.update(grasp_map_train=args.grasp_map_train, grasp_map_test=args.grasp_map_test)
+        trials = {"001": args.trials_001, "003": args.trials_003, "004": args.trials_004, "002": args.epochs_002,
+                  "000": args.episodes_000}
+        report = run_experiments(args.seeds, args.out, models, trials, args.workers, args.approach_steps)
+        print(f"wrote {report}")
     elif args.command == "soak":
         from grasp_bringup.soak import run_soak, soak_text
 

@@ -29,7 +29,17 @@ if TYPE_CHECKING:
 CONTROLLER_NAMES = (*POLICY_NAMES, "cem", "threshold", "open_loop")
 LEARNED_CONTROLLERS = ("learned", "cem", "threshold", "open_loop")  # the ones that need a model
 DISTURBANCE_MODES = ("late", "early")  # what --disturbance does (grasp_sim.world_config)
-DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "grasp_success.onnx"
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+DEFAULT_MODEL = MODELS_DIR / "grasp_success.onnx"
+#: Every family's shipped model (each with a model card in MODELS_DIR).
+SHIPPED_MODELS = {
+    "success": DEFAULT_MODEL,
+    "q": MODELS_DIR / "q_value.onnx",
+    "distance": MODELS_DIR / "grasp_distance.onnx",
+    "pregrasp": MODELS_DIR / "pregrasp_motion.onnx",
+    "pregrasp_gaussian": MODELS_DIR / "pregrasp_motion_gaussian.onnx",
+    "grasp_map": MODELS_DIR / "grasp_map.onnx",
+}
 
 
 class UsageError(ValueError):

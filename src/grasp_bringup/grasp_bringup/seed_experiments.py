@@ -117,6 +117,57 @@ def seed003(out: Path, models: dict[str, str], trials: int) -> str:
     return "\n".join(lines)
 
 
+def seed004(out: Path, model: str, attempts: int, repetitions: int, workers: int) -> str:
+    """Seed 004 Table 1: failure rates with and without replacement (``replacement_experiment``)."""
+    from grasp_bringup.replacement_experiment import run_table1, table1_markdown, table1_settings
+
+    result = run_table1(table1_settings(model), with_attempts=attempts, repetitions=repetitions, workers=workers)
+    (out / "seed004.json").write_text(json.dumps(result, indent=2, default=str))
+    return "### Seed 004, Table 1: failure rates\n\n" + table1_markdown(result) + "\n"
+
+
+def seed000(out: Path, q_model: str, success_model: str, episodes: int, workers: int) -> str:
+    """Seed 000: the Q-function on held-out objects, still and pushed during the grasp, beside the success CNN.
+
+    Both models run on the same seeds, so McNemar's exact test compares them episode by episode.
+    """
+    from grasp_bringup.commands import EVALUATION_SEED_BASE, evaluate
+    from grasp_bringup.evaluation_stats import mcnemar_exact
+    from grasp_bringup.factory import RunSettings
+
+    seeds = [EVALUATION_SEED_BASE + i for i in range(episodes)]
+    rows, record = [], {}
+    for condition, disturbed in (("still", False), ("pushed during the grasp", True)):
+        outcomes, closed = {}, {}
+        for name, model in (("Q-function (seed 000)", q_model), ("success CNN (seed 004)", success_model)):
+            tag = f"{'pushed' if disturbed else 'still'}_{'q' if model == q_model else 'success'}"
+            settings = RunSettings(controller="cem", model=model, object_set="heldout", disturbance=disturbed)
+            report = evaluate(settings, episodes, out / f"seed000_{tag}", workers, open_loop=False, record=False)
+            closed[name] = report["results"]["closed_loop"]
+            failed = {f["seed"] for f in closed[name]["failures"]}
+            outcomes[name] = [seed not in failed for seed in seeds]
+        q_name, s_name = list(closed)
+        paired = mcnemar_exact(outcomes[q_name], outcomes[s_name])
+        record[condition] = {"results": closed, "q_vs_success": paired}
+        for name, result in closed.items():
+            low, high = result["success_ci95"]
+            test = f"p = {paired['p_value']:.2g}" if name == q_name else ""
+            rows.append(
+                f"| {condition} | {name} | {result['successes']}/{result['episodes']} = "
+                f"{100 * result['success_rate']:.1f} % ({100 * low:.1f}-{100 * high:.1f}) | "
+                f"{result['labels'].get('agree', '')} | {test} |"
+            )
+    (out / "seed000.json").write_text(json.dumps(record, indent=2, default=str))
+    return "\n".join([
+        "### Seed 000: the Q-function on held-out objects (seed: 78 % unseen objects, 84 % objects moved)",
+        "",
+        "| condition | model | closed-loop success (95 % CI) | labels agree | McNemar vs the success CNN |",
+        "| --- | --- | --- | --- | --- |",
+        *rows,
+        "",
+    ])
+
+
 def write_report(out: Path, sections: dict[str, Callable[[], str]]) -> Path:
     """Run each experiment in ``sections`` (name -> callable giving its Markdown) and join them."""
     out.mkdir(parents=True, exist_ok=True)
@@ -129,3 +180,37 @@ def write_report(out: Path, sections: dict[str, Callable[[], str]]) -> Path:
     report = out / "report.md"
     report.write_text("\n".join(parts) + "\n")
     return report
+
+
+def run_experiments(
+    seeds: list[str], out: Path, models: dict[str, str], trials: dict[str, int], workers: int = 2,
+    approach_steps: int = 25,
+) -> Path:
+    """The chosen seeds' experiments into ``out`` (``report.md`` + per-seed JSON, Markdown and plots)."""
+    unknown = [seed for seed in seeds if seed not in EXPERIMENTS]
+    if unknown:
+        raise ValueError(f"unknown experiment(s) {unknown}: choose from {', '.join(EXPERIMENTS)}")
+    sections: dict[str, Callable[[], str]] = {}
+    for seed in seeds:
+        if seed == "001":
+            sections[seed] = lambda: seed001(out, models["distance"], trials["001"], approach_steps)
+        elif seed == "003":
+            pregrasp = {"uniform": models["pregrasp"], "gaussian": models["pregrasp_gaussian"]}
+            sections[seed] = lambda p=pregrasp: seed003(out, p, trials["003"])
+        elif seed == "004":
+            sections[seed] = lambda: seed004(out, models["success"], trials["004"], 4, workers)
+        elif seed == "002":
+            sections[seed] = lambda: seed002(out, models, trials["002"])
+        elif seed == "000":
+            sections[seed] = lambda: seed000(out, models["q"], models["success"], trials["000"], workers)
+    return write_report(out, sections)
+
+
+def seed002(out: Path, models: dict[str, str], epochs: int) -> str:
+    """Seed 002: the rectangle metric, all labels vs 10 %, with and without the VQ-VAE (trains the models)."""
+    from grasp_bringup.ggcnn_family import rectangle_experiment, seed002_markdown
+
+    train = [Path(p) for p in models["grasp_map_train"].split(",")]
+    result = rectangle_experiment(train, Path(models["grasp_map_test"]), epochs=epochs, vqvae_epochs=epochs)
+    (out / "seed002.json").write_text(json.dumps(result, indent=2, default=str))
+    return seed002_markdown(result)
