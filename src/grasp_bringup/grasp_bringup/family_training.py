@@ -24,6 +24,7 @@ from grasp_perception.family_export import export_family_model
 from grasp_perception.model_targets import target_spec
 from grasp_perception.preprocess import DepthPreprocessing
 
+from grasp_bringup.bag_paths import find_bags
 from grasp_bringup.factory import UsageError
 from grasp_bringup.family_datasets import PREGRASP_HEIGHT
 
@@ -128,7 +129,8 @@ def _train_q(bags: list[Path], out: Path, epochs: int, command: str, progress: b
     from grasp_datacollect.q_samples import load_q_transitions
     from grasp_perception.q_training import QTrainConfig, train_q_function
 
-    transitions = load_q_transitions(bags, progress=progress)
+    bags = find_bags(bags)
+    transitions = load_q_transitions(bags, progress=progress, skip_malformed=True)
     config = QTrainConfig(epochs=epochs)
     model, report = train_q_function(transitions, config, progress=progress)
     metrics = {k: v for k, v in report.metrics().items() if isinstance(v, float)}
@@ -139,6 +141,7 @@ def _train_q(bags: list[Path], out: Path, epochs: int, command: str, progress: b
         {"transitions": len(transitions)}, metrics,
     )
     export_family_model(model, out, contract)
-    record = {"family": "q", "model": str(out), "data": [str(b) for b in bags], **report.to_dict()}
+    record = {"family": "q", "model": str(out), "data": [str(b) for b in bags], **report.to_dict(),
+              "val_metrics": metrics}
     out.with_suffix(".train.json").write_text(json.dumps(record, indent=2, default=str))
     return record
