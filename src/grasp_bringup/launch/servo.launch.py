@@ -151,7 +151,7 @@ def launch_setup(context, *args, **kwargs):
             # Only the MuJoCo sim robot serves reset_episode / check_grasp; elsewhere a person resets the scene.
             **common, "episodes": episodes, "out": out or "grasp_runs/graph", "sim": sim == "mujoco",
             "robot": robot, "model": model or "shipped", "object_set": object_set,
-            "seed_base": int(_text(context, "seed_base")),
+            "seed_base": int(_text(context, "seed_base")), "frame_source": frame_source,
         }])
         nodes.append(runner)
         nodes.append(RegisterEventHandler(OnProcessExit(target_action=runner, on_exit=_runner_exit)))

@@ -47,6 +47,9 @@ RUNNER_SPECS = [
     ParamSpec("sim_namespace", "/sim_robot", "namespace of the simulated robot's services", text=ROS_NAME),
     ParamSpec("robot", "ur5", "robot name written to the summary", text=LABEL),
     ParamSpec("model", "shipped", "model written to the summary", text=LABEL),
+    ParamSpec("frame_source", "perception", "what the servo scores: perception (wait for grasp_perception's "
+              "EncodedFrames after a reset) or camera (a regression model in the servo: wait for depth frames)",
+              choices=("perception", "camera")),
     ParamSpec("object_set", "heldout", "object set written to the summary", text=LABEL),
     ParamSpec("server_timeout_s", 60.0, "seconds to wait for the action server and services", low=1.0, high=3600.0),
     ParamSpec("episode_timeout_s", 120.0, "wall seconds one attempt may take before it is canceled",
@@ -94,6 +97,8 @@ class EpisodeRunner(Node):  # type: ignore[misc,valid-type]
 
     # ------------------------------------------------------------- latency
     def on_frame(self, msg: Any) -> None:
+        if self.values["frame_source"] == "camera":  # the servo scores raw frames: they are what it waits for
+            self.on_encoded(msg)
         with self._latency_lock:
             self._frames[conv.stamp_ns(msg.header.stamp)] = time.monotonic()
             if len(self._frames) > LATENCY_WINDOW:
@@ -190,12 +195,13 @@ class EpisodeRunner(Node):  # type: ignore[misc,valid-type]
             names = list(reply.object_names)
         time.sleep(float(v["settle_s"]))
         if not self.wait_for_encoded_frames(2, float(v["server_timeout_s"])):
-            return GraphEpisode(seed, names, aborted="no encoded frames from grasp_perception after the reset")
+            source = "encoded frames from grasp_perception" if v["frame_source"] == "perception" else "depth frames"
+            return GraphEpisode(seed, names, aborted=f"no {source} after the reset")
         self._take_latencies()
         episode = GraphEpisode(seed, names)
         began = time.monotonic()
         goal = self._msg.Grasp.Goal()
-        goal.controller = "cem"
+        goal.controller = ""  # the servo node's own (cem or threshold, from its model)
         goal.seed = seed
         handle = wait_future(self.grasp.send_goal_async(goal), 10.0)
         if handle is None or not handle.accepted:

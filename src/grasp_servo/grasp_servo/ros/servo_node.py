@@ -49,7 +49,7 @@ from grasp_servo.stamp_buffer import StampBuffer
 NODE_NAME = "grasp_servo"
 STATE_BUFFER = 512  # about 10 s of gripper states at 50 Hz
 POLICY = "cem"
-CONTROLLER_KINDS = ("cem",)  # servo kinds this node runs; "" in a goal means cem
+SERVO_KINDS = ("cem", "threshold")  # a goal names one of these, or "" for the node's own
 EPISODE_TOPIC_DEPTH = 100
 
 
@@ -395,11 +395,12 @@ class ServoNode(Node):  # type: ignore[misc,valid-type]
 
     # --------------------------------------------------------- Grasp action
     def on_grasp_goal(self, goal: Any) -> Any:
-        kind = str(goal.controller) or "cem"
-        if kind not in CONTROLLER_KINDS:
+        served = str(getattr(self.session.controller, "name", "cem"))
+        kind = str(goal.controller) or served
+        if kind != served:
             self.get_logger().error(
-                f"Grasp goal refused: controller '{kind}' is not served here (this node runs: "
-                f"{', '.join(CONTROLLER_KINDS)} over {self.values['frame_source']} frames)"
+                f"Grasp goal refused: controller '{kind}' is not served here (this node runs {served} over "
+                f"{self.values['frame_source']} frames; send '' or '{served}')"
             )
             return self._msg.GoalResponse.REJECT
         with self._lock:
