@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 from grasp_perception.preprocess import DepthPreprocessing
-from grasp_servo.pose import GripperPose, apply_motion, motion_between
+from grasp_servo.pose import GripperPose, apply_motion, motion_between, wrap_half_turn
 from grasp_sim.antipodal import PlanarGrasps, grasp_distance, taught_grasp
 from grasp_sim.arm_ik import IKFailedError
 from grasp_sim.heightmap import Heightmap
@@ -189,27 +189,61 @@ def grasp_map_dataset(spec: DatasetSpec, preprocessing: DepthPreprocessing, prog
     }
 
 
-def taught_pregrasps(world: GraspWorld, rng: np.random.Generator, pregrasp_height: float = PREGRASP_HEIGHT
-                     ) -> list[GripperPose]:
-    """The taught pregrasp pose of every object of the scene that has a grasp (above its taught grasp)."""
+@dataclass(frozen=True)
+class TaughtObject:
+    """An object's taught pregrasp poses: above its grasps near its footprint's centre (equivalent by symmetry).
+
+    A round object has such grasps at every yaw, a box only across its narrow side: the servo goes for the one
+    that needs the least rotation from where the gripper is (then the one nearest the centre), so the label is a
+    function of what the camera sees, not an arbitrary pick among equivalent grasps.
+    """
+
+    centroid: np.ndarray  # (2,) x, y of the footprint centre
+    poses: np.ndarray  # (K, 4) x, y, z, yaw of the pregrasp poses, the best-quality one first
+
+    @property
+    def primary(self) -> GripperPose:
+        return GripperPose.from_array(self.poses[0])
+
+    def pregrasp_for(self, pose: GripperPose, yaw_tolerance: float = math.radians(10.0)) -> GripperPose:
+        """The pregrasp pose the servo goes for from ``pose``: least rotation (within the tolerance), then nearest
+        the centre."""
+        turn = np.abs(wrap_half_turn(self.poses[:, 3] - pose.yaw))
+        near_yaw = np.flatnonzero(turn <= turn.min() + yaw_tolerance)
+        offset = np.hypot(self.poses[near_yaw, 0] - self.centroid[0], self.poses[near_yaw, 1] - self.centroid[1])
+        return GripperPose.from_array(self.poses[near_yaw[np.argmin(offset)]])
+
+
+def taught_pregrasps(world: GraspWorld, rng: np.random.Generator, pregrasp_height: float = PREGRASP_HEIGHT,
+                     radius: float = 0.01) -> list[TaughtObject]:
+    """Every object of the scene that has a grasp, with its taught pregrasp poses (``pregrasp_height`` above its
+    grasps within ``radius`` of the footprint centre; the object's ``taught_grasp`` when none is that near)."""
     heightmap, grasps = scene_grasp_set(world, rng)
     z = world.profile.workspace.z_min + pregrasp_height
-    poses = []
+    objects = []
     for index in np.unique(grasps.object_index):
-        chosen = taught_grasp(grasps, int(index), heightmap)
-        if chosen is not None:
-            poses.append(GripperPose(float(grasps.x[chosen]), float(grasps.y[chosen]), z, float(grasps.yaw[chosen])))
-    return poses
+        chosen = taught_grasp(grasps, int(index), heightmap, radius)
+        if chosen is None:
+            continue
+        rows, cols = np.nonzero(heightmap.object_index == index)
+        centroid = heightmap.cell_xy(rows, cols).mean(axis=0)
+        mine = np.flatnonzero(grasps.object_index == index)
+        near = mine[np.hypot(grasps.x[mine] - centroid[0], grasps.y[mine] - centroid[1]) <= radius]
+        order = [chosen, *[i for i in near if i != chosen]]
+        poses = np.column_stack([grasps.x[order], grasps.y[order], np.full(len(order), z), grasps.yaw[order]])
+        objects.append(TaughtObject(centroid, poses))
+    return objects
 
 
-def nearest_pregrasp(pose: GripperPose, pregrasps: list[GripperPose]) -> GripperPose:
-    """The pregrasp pose whose position is nearest the pinch point (the object the servo goes for)."""
-    return min(pregrasps, key=lambda p: math.hypot(p.x - pose.x, p.y - pose.y))
+def nearest_pregrasp(pose: GripperPose, objects: list[TaughtObject]) -> GripperPose:
+    """The pregrasp pose the servo goes for: on the object whose centre is nearest the pinch point."""
+    nearest = min(objects, key=lambda o: math.hypot(o.centroid[0] - pose.x, o.centroid[1] - pose.y))
+    return nearest.pregrasp_for(pose)
 
 
-def pregrasp_label(pose: GripperPose, pregrasps: list[GripperPose]) -> np.ndarray:
-    """(dx, dy, dyaw) from ``pose`` to the nearest taught pregrasp pose, in the pose's yaw-aligned frame."""
-    motion = motion_between(pose, nearest_pregrasp(pose, pregrasps))
+def pregrasp_label(pose: GripperPose, objects: list[TaughtObject]) -> np.ndarray:
+    """(dx, dy, dyaw) from ``pose`` to its taught pregrasp pose (``nearest_pregrasp``), in its yaw-aligned frame."""
+    motion = motion_between(pose, nearest_pregrasp(pose, objects))
     return motion[[0, 1, 3]]
 
 
@@ -235,7 +269,7 @@ def pregrasp_dataset(
         if not pregrasps:
             continue
         for _ in range(spec.images_per_scene):
-            centre = pregrasps[rng.integers(len(pregrasps))]
+            centre = pregrasps[rng.integers(len(pregrasps))].primary
             half = np.array([spread[0], spread[0], spread[1]])
             offset = rng.uniform(-half, half) if spec.sampling == "uniform" else rng.normal(0.0, half / 2)
             pose = GripperPose(centre.x + offset[0], centre.y + offset[1], centre.z, centre.yaw + offset[2])

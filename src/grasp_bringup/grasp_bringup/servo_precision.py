@@ -58,7 +58,7 @@ def threshold_trials(
         pregrasps = taught_pregrasps(world, rng)
         if not pregrasps:
             continue
-        goal = pregrasps[0]
+        goal = pregrasps[0].primary
         radius = rng.uniform(0.07, 0.09) if partial_view else rng.uniform(0.0, 0.06)
         direction = rng.uniform(0, 2 * math.pi)
         start = GripperPose(goal.x + radius * math.cos(direction), goal.y + radius * math.sin(direction), goal.z,
@@ -76,7 +76,7 @@ def threshold_trials(
             world.move(decision.motion)
             iterations += 1
         error = motion_between(world.gripper_pose(), nearest_pregrasp(world.gripper_pose(), pregrasps))
-        offset = motion_between(start, goal)
+        offset = motion_between(start, nearest_pregrasp(start, pregrasps))
         results.append(ThresholdTrial(seed, float(np.hypot(*offset[:2])), float(np.degrees(abs(offset[3]))),
                                       iterations, converged, float(np.hypot(*error[:2]) * 1000),
                                       float(np.degrees(abs(error[3])))))

@@ -13,6 +13,7 @@ from grasp_bringup.factory import RunSettings, UsageError, build_controller, wor
 from grasp_bringup.family_datasets import (
     PREGRASP_HEIGHT,
     DatasetSpec,
+    TaughtObject,
     distance_dataset,
     nearest_pregrasp,
     pregrasp_dataset,
@@ -48,11 +49,15 @@ def test_pregrasp_labels_point_at_the_taught_pose() -> None:
         pregrasp_dataset(DatasetSpec("pregrasp", "train", 1, 5, sampling="normal"), DepthPreprocessing())
 
 
-def test_nearest_pregrasp_is_the_nearest_object() -> None:
+def test_the_taught_pose_is_on_the_nearest_object_with_the_least_rotation() -> None:
     from grasp_servo.pose import GripperPose
 
-    poses = [GripperPose(0.5, 0.0, 0.135, 0.0), GripperPose(0.6, 0.1, 0.135, 1.0)]
-    assert nearest_pregrasp(GripperPose(0.58, 0.08, 0.2, 0.0), poses) is poses[1]
+    round_object = TaughtObject(np.array([0.6, 0.1]), np.array([[0.6, 0.1, 0.135, y] for y in (0.0, 0.8, -0.8, 1.5)]))
+    box = TaughtObject(np.array([0.5, 0.0]), np.array([[0.5, 0.004, 0.135, 0.3], [0.5, 0.0, 0.135, 0.35]]))
+    assert nearest_pregrasp(GripperPose(0.58, 0.08, 0.2, 0.7), [box, round_object]).yaw == 0.8
+    assert nearest_pregrasp(GripperPose(0.58, 0.08, 0.2, -1.5), [box, round_object]).yaw == 1.5  # a half turn
+    chosen = nearest_pregrasp(GripperPose(0.52, 0.01, 0.2, -1.0), [box, round_object])
+    assert (chosen.y, chosen.yaw) == (0.0, 0.35)  # both within 10 deg of the least turn: the one nearer the centre
 
 
 def test_pregrasp_family_trains_exports_and_runs_the_threshold_servo(tmp_path: Path) -> None:
