@@ -47,6 +47,8 @@ def seed001(out: Path, model: str, trials: int, approach_steps: int) -> str:
                     [servo_precision.DistanceTrial(r.seed, r.initial_distance_m, r.initial_distance_m) for r in results]
                 )
                 finals["INIT"] = [r.initial_distance_m for r in results]
+    rows = {"INIT": rows.pop("INIT"), **rows}
+    finals = {"INIT": finals.pop("INIT"), **finals}
     (out / "seed001.json").write_text(json.dumps(rows, indent=2))
     figure, axis = plt.subplots(figsize=(7, 4))
     for name, values in finals.items():
