@@ -128,7 +128,7 @@ def launch_setup(context, *args, **kwargs):
         nodes.extend(_gazebo(context, robot))
     # Scoring models are split: the perception node encodes each frame, the servo scores candidates with the head.
     # A regression model (threshold servo) runs whole in the servo node, on the camera's frames.
-    frame_source = "camera" if model and _is_regression_model(model) else "perception"
+    frame_source = "camera" if model and _is_regression_model(model, _text(context, "controller")) else "perception"
     if frame_source == "perception":
         nodes.append(_node("grasp_perception", "perception_node", [params_file, {**common, **model_override}]))
     nodes.append(_node("grasp_servo", "servo_node", [params_file, robot_file, {
@@ -158,13 +158,19 @@ def launch_setup(context, *args, **kwargs):
     return nodes
 
 
-def _is_regression_model(model: str) -> bool:
-    """Whether the model file's contract names a regression model (unreadable files: no; the node says why)."""
-    try:
-        from grasp_perception.onnx_model import read_model_contract
+def _is_regression_model(model: str, controller: str) -> bool:
+    """Whether the servo runs a regression model: controller:=threshold, or auto and the model file's contract
+    says ``"kind": "regression"``.
 
-        return read_model_contract(Path(model).expanduser()).kind == "regression"
-    except (OSError, ValueError):
+    The launch process may have no ONNX Runtime (the ros2 CLI's own Python), so the contract JSON, which the
+    file's metadata holds verbatim, is looked for in the raw bytes; an unreadable file is left to the nodes to
+    report.
+    """
+    if controller != "auto":
+        return controller == "threshold"
+    try:
+        return b'"kind": "regression"' in Path(model).expanduser().read_bytes()
+    except OSError:
         return False
 
 

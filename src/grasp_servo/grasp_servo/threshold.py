@@ -47,6 +47,23 @@ class ThresholdConfig:
             raise ValueError(f"step_budget must be >= 1, got {self.step_budget}")
 
 
+YAW_RANGE = math.pi / 2 + 0.35  # radians: goal yaws beyond +-this are turned a half turn back
+
+
+def canonical_turn(yaw: float, dyaw: float) -> float:
+    """``dyaw``, or the same grasp a half turn the other way when ``yaw + dyaw`` would leave +-``YAW_RANGE``.
+
+    A parallel gripper's yaw repeats every half turn; without this, turn after turn can carry the wrist to yaws
+    its IK no longer reaches (seen in the ROS graph: a goal at -1.78 rad refused).
+    """
+    goal = yaw + dyaw
+    if goal > YAW_RANGE:
+        return dyaw - math.pi
+    if goal < -YAW_RANGE:
+        return dyaw + math.pi
+    return dyaw
+
+
 def check_motion(values: np.ndarray, what: str) -> np.ndarray:
     """``values`` as a finite float array of the expected length (3: dx, dy, dyaw; 4: dx, dy, dz, dyaw).
 
@@ -120,7 +137,7 @@ class ThresholdServo:
         else:
             command, reason = MOVE, "threshold"
             motion = limit_translation(best, cfg.max_step_translation)
-            motion[3] = float(np.clip(dyaw, -cfg.max_step_rotation, cfg.max_step_rotation))
+            motion[3] = float(np.clip(canonical_turn(pose.yaw, dyaw), -cfg.max_step_rotation, cfg.max_step_rotation))
             motion = self.workspace.clip_motion(pose, motion)
         return ServoDecision(
             command=command,

@@ -103,3 +103,14 @@ def test_closed_loop_converges_despite_a_biased_model_where_one_look_does_not() 
     pose, reasons = _run(OpenLoopThresholdController(one_look, servo), one_look, start, steps=20)
     assert one_look.calls == 1 and reasons[-1] == "servo_close"
     assert math.hypot(pose.x - goal.x, pose.y - goal.y) > 0.01  # the 30 % shortfall stays
+
+
+def test_turns_stay_within_a_half_turn_of_zero() -> None:
+    servo = _servo()
+    near_limit = GripperPose(0.5, 0.0, 0.135, -1.5)
+    decision = servo.decide(near_limit, np.array([0.01, 0.0, -0.3]), 1)
+    # -1.8 rad is the grasp at +1.34: turn toward it the other way (a quarter turn at most per step)
+    assert decision.motion[3] == pytest.approx(math.pi / 2)
+    assert abs(near_limit.yaw + decision.motion[3]) <= math.pi / 2 + 0.35
+    inside = servo.decide(GripperPose(0.5, 0.0, 0.135, 0.2), np.array([0.01, 0.0, -0.3]), 1)
+    assert inside.motion[3] == pytest.approx(-0.3)
