@@ -47,7 +47,7 @@ class ThresholdConfig:
             raise ValueError(f"step_budget must be >= 1, got {self.step_budget}")
 
 
-YAW_RANGE = math.pi / 2 + 0.35  # radians: goal yaws beyond +-this are turned a half turn back
+YAW_RANGE = math.pi / 2 + 0.1  # radians: goal yaws beyond +-this are turned a half turn back (0.1: no flip-flop)
 
 
 def canonical_turn(yaw: float, dyaw: float) -> float:
