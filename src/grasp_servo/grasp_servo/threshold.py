@@ -34,7 +34,7 @@ class ThresholdConfig:
     rotation_threshold: float = math.radians(0.5)  # radians: |dyaw| below this counts as arrived
     height_tolerance: float = 0.002  # metres from the pregrasp height that count as at it
     max_step_translation: float = 0.06  # metres executed per step at most
-    max_step_rotation: float = math.pi / 2  # radians per step at most
+    max_step_rotation: float = 1.5  # radians per step at most (under a quarter turn: half-turn wrapping keeps the sign)
     step_budget: int = 20  # after this many steps the grasp motion runs anyway
 
     def __post_init__(self) -> None:
