@@ -143,7 +143,9 @@ class PerceptionCore:
         model_mount = self.encoder.contract.camera.mount.to_mount()
         dz = descent(latest.encoded.quality, model_mount) if descend else 0.0
         candidates = candidates_in_camera(candidate_motions(dz), self.camera_mount)
-        scores = head.score(latest.encoded, candidates.motions)
+        # A Q-function also takes the state: the camera's descent to the table is the pinch point's height.
+        height = -dz if head.needs_state else None
+        scores = head.score(latest.encoded, candidates.motions, height)
         return ScoredCandidates(candidates, scores, latest.stamp_ns, latest.frame_id)
 
 
