@@ -18,8 +18,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
-from scipy import ndimage
 
 from grasp_perception.grasp_rectangles import GraspRectangle, wrap_angle
 
@@ -170,13 +170,18 @@ def _sigmas(spec: GraspMapSpec) -> tuple[float, float, float, float]:
 
 
 def _blur(channel: np.ndarray, sigma: float) -> np.ndarray:
-    return ndimage.gaussian_filter(channel, sigma, mode="nearest") if sigma > 0 else channel
+    if sigma <= 0:
+        return channel
+    blurred = cv2.GaussianBlur(np.asarray(channel, dtype=np.float32), (0, 0), sigmaX=sigma, sigmaY=sigma,
+                               borderType=cv2.BORDER_REPLICATE)
+    return blurred.astype(np.asarray(channel).dtype, copy=False)
 
 
 def _peaks(quality: np.ndarray, spec: GraspMapSpec, count: int) -> list[tuple[int, int]]:
     """Local maxima of ``quality``, strongest first, at least ``min_distance`` apart (greedy suppression)."""
     size = 2 * spec.min_distance + 1
-    local_max = quality >= ndimage.maximum_filter(quality, size=size, mode="nearest")
+    single = np.asarray(quality, dtype=np.float32)  # OpenCV filters float32: compare in the same precision
+    local_max = single >= cv2.dilate(single, np.ones((size, size), np.uint8), borderType=cv2.BORDER_REPLICATE)
     if spec.min_quality is not None:
         local_max &= quality >= spec.min_quality
     candidates = np.argwhere(local_max)
