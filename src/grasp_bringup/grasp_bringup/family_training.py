@@ -29,6 +29,7 @@ from grasp_bringup.factory import UsageError
 from grasp_bringup.family_datasets import PREGRASP_HEIGHT
 
 FAMILIES = {"q": "q_value", "distance": "grasp_distance", "pregrasp": "pregrasp_motion"}
+TARGET_OF = {**FAMILIES, "grasp_map": "grasp_map"}  # every family whose contract family_contract builds
 DISTANCE_PAIRS_PER_EPOCH = 40_000  # (image, action) pairs drawn per epoch: each passes conv2 on its own
 
 
@@ -39,12 +40,17 @@ def family_contract(
     data_description: str,
     sizes: dict[str, int],
     metrics: dict[str, Any],
+    **fields: Any,
 ) -> ModelContract:
-    """The contract of a trained model of ``family`` (embedded wrist camera at the network's size)."""
-    spec = target_spec(FAMILIES[family])
-    extra: dict[str, Any] = {}
-    if family == "pregrasp":
-        extra = {"pregrasp_height": PREGRASP_HEIGHT, "grasp_motion": [0.0, 0.0, -PREGRASP_HEIGHT, 0.0]}
+    """The contract of a trained model of ``family`` (embedded wrist camera at the network's size).
+
+    Regression families get the threshold servo's pregrasp height and taught descent; ``fields`` adds the
+    family's own (a GG-CNN's ``map_width_scale``).
+    """
+    spec = target_spec(TARGET_OF[family])
+    extra: dict[str, Any] = dict(fields)
+    if not spec.scoring:
+        extra.update(pregrasp_height=PREGRASP_HEIGHT, grasp_motion=[0.0, 0.0, -PREGRASP_HEIGHT, 0.0])
     return ModelContract(
         image=ImageSpec.from_preprocessing(preprocessing),
         camera=CameraSpec.embedded_wrist(preprocessing.width, preprocessing.height),

@@ -24,7 +24,6 @@ are kept (``ggcnn_training``).
 
 from __future__ import annotations
 
-import datetime
 import json
 import math
 import sys
@@ -34,8 +33,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
-from grasp_perception.contract import CameraSpec, ImageSpec, ModelContract, Provenance
 from grasp_perception.family_export import export_family_model
 from grasp_perception.ggcnn_training import (
     GGCNNTrainConfig,
@@ -46,14 +43,13 @@ from grasp_perception.ggcnn_training import (
 )
 from grasp_perception.grasp_maps import GraspMapSpec, render_grasp_maps_batch
 from grasp_perception.grasp_rectangles import GraspRectangle, rectangle_accuracy, wrap_angle
-from grasp_perception.model_targets import target_spec
 from grasp_perception.preprocess import DepthPreprocessing
 from grasp_perception.split import split_by_episode
 from torch import nn
 
 from grasp_bringup.evaluation_stats import wilson_interval
 from grasp_bringup.factory import UsageError
-from grasp_bringup.family_datasets import PREGRASP_HEIGHT
+from grasp_bringup.family_training import family_contract
 
 MAX_RECTANGLES_PER_FRAME = 30
 #: Pixels that one radian of grasp-angle difference weighs in ``thin_rectangles``' distance: 30 degrees (the
@@ -202,36 +198,6 @@ def evaluate_on(
     return result
 
 
-def ggcnn_contract(
-    preprocessing: DepthPreprocessing,
-    spec: GraspMapSpec,
-    command: str,
-    data_description: str,
-    sizes: dict[str, int],
-    metrics: dict[str, Any],
-) -> ModelContract:
-    """The ``grasp_map`` contract: embedded wrist camera at the network's size, width map in ``spec.max_width`` px."""
-    target = target_spec("grasp_map")
-    return ModelContract(
-        image=ImageSpec.from_preprocessing(preprocessing),
-        camera=CameraSpec.embedded_wrist(preprocessing.width, preprocessing.height),
-        kind=target.kind,
-        target=target.name,
-        output=target.output,
-        map_width_scale=float(spec.max_width),
-        pregrasp_height=PREGRASP_HEIGHT,
-        grasp_motion=[0.0, 0.0, -PREGRASP_HEIGHT, 0.0],
-        provenance=Provenance(
-            training_command=command,
-            data_description=data_description,
-            dataset_sizes=sizes,
-            metrics=metrics,
-            date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            torch_version=torch.__version__,
-        ),
-    )
-
-
 def train_ggcnn_family(
     data: list[Path],
     out: Path,
@@ -283,7 +249,9 @@ def train_ggcnn_family(
         "val_frames": record["report"]["n_val"],
         "unlabelled_frames": record["vqvae_frames"],
     }
-    contract = ggcnn_contract(DepthPreprocessing(), spec, command, description, sizes, metrics)
+    contract = family_contract(
+        "grasp_map", DepthPreprocessing(), command, description, sizes, metrics, map_width_scale=float(spec.max_width)
+    )
     export_family_model(model, out, contract)
     record = {"family": "grasp_map", "model": str(out), "data": [str(p) for p in data], **record}
     Path(out).with_suffix(".train.json").write_text(json.dumps(record, indent=2, default=str))
