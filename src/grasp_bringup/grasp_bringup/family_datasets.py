@@ -54,11 +54,6 @@ class DatasetSpec:
     actions_per_image: int = 0
 
 
-def scene_grasp_set(world: GraspWorld, rng: np.random.Generator) -> tuple[Heightmap, PlanarGrasps]:
-    """The current scene's height map and its antipodal grasps for the world's gripper (``scene_grasps``)."""
-    return scene_grasps(world, rng)
-
-
 def _world(spec: DatasetSpec, min_objects: int = 1, max_objects: int = 5) -> GraspWorld:
     from grasp_sim.depth_camera import CameraConfig
 
@@ -74,6 +69,22 @@ def _frame(world: GraspWorld, pose: GripperPose, preprocessing: DepthPreprocessi
     return preprocessing(world.depth_frame()), reached
 
 
+def _random_view(
+    world: GraspWorld, rng: np.random.Generator, region: tuple[tuple[float, float], tuple[float, float]],
+    preprocessing: DepthPreprocessing,
+) -> tuple[np.ndarray, GripperPose, float] | None:
+    """A frame from a random camera pose above the scene (seed 001's: x, y, yaw uniform, camera 0.15-0.30 m up):
+    (image, pose reached, camera height), or None when the arm cannot reach the pose."""
+    camera_height = rng.uniform(0.15, 0.30)
+    pose = GripperPose(rng.uniform(*region[0]), rng.uniform(*region[1]), camera_height - CAMERA_ABOVE_PINCH,
+                       rng.uniform(-np.pi / 2, np.pi / 2))
+    try:
+        image, reached = _frame(world, pose, preprocessing)
+    except IKFailedError:
+        return None
+    return image, reached, camera_height
+
+
 def distance_dataset(
     spec: DatasetSpec, preprocessing: DepthPreprocessing, progress: bool = True
 ) -> dict[str, np.ndarray]:
@@ -85,17 +96,14 @@ def distance_dataset(
     images, image_index, motions, distances, scene_keys = [], [], [], [], []
     for scene in tqdm(range(spec.scenes), desc="distance data", unit="scene", disable=not progress):
         world.reset(spec.seed * 100_000 + scene)
-        _, grasps = scene_grasp_set(world, rng)
+        _, grasps = scene_grasps(world, rng)
         if len(grasps) == 0:
             continue
         for _ in range(spec.images_per_scene):
-            camera_height = rng.uniform(0.15, 0.30)
-            pose = GripperPose(rng.uniform(*x_range), rng.uniform(*y_range), camera_height - CAMERA_ABOVE_PINCH,
-                               rng.uniform(-np.pi / 2, np.pi / 2))
-            try:
-                image, reached = _frame(world, pose, preprocessing)
-            except IKFailedError:
+            view = _random_view(world, rng, (x_range, y_range), preprocessing)
+            if view is None:
                 continue
+            image, reached, camera_height = view
             half_view = camera_height * math.tan(math.radians(35.0)) * 0.8
             n = spec.actions_per_image
             planar = np.concatenate([
@@ -165,15 +173,12 @@ def grasp_map_dataset(spec: DatasetSpec, preprocessing: DepthPreprocessing, prog
     images, rectangles, owners, scene_keys = [], [], [], []
     for scene in tqdm(range(spec.scenes), desc="grasp map data", unit="scene", disable=not progress):
         world.reset(spec.seed * 100_000 + scene)
-        heightmap, grasps = scene_grasp_set(world, rng)
+        heightmap, grasps = scene_grasps(world, rng)
         for _ in range(spec.images_per_scene):
-            camera_height = rng.uniform(0.15, 0.30)
-            pose = GripperPose(rng.uniform(*x_range), rng.uniform(*y_range), camera_height - CAMERA_ABOVE_PINCH,
-                               rng.uniform(-np.pi / 2, np.pi / 2))
-            try:
-                image, reached = _frame(world, pose, preprocessing)
-            except IKFailedError:
+            view = _random_view(world, rng, (x_range, y_range), preprocessing)
+            if view is None:
                 continue
+            image, reached, _ = view
             for row, col, angle, width, height in grasp_rectangles_in_view(
                 reached, grasps, heightmap, spec.camera_px, spec.camera_px
             ):
@@ -218,7 +223,7 @@ def taught_pregrasps(world: GraspWorld, rng: np.random.Generator, pregrasp_heigh
                      radius: float = 0.01) -> list[TaughtObject]:
     """Every object of the scene that has a grasp, with its taught pregrasp poses (``pregrasp_height`` above its
     grasps within ``radius`` of the footprint centre; the object's ``taught_grasp`` when none is that near)."""
-    heightmap, grasps = scene_grasp_set(world, rng)
+    heightmap, grasps = scene_grasps(world, rng)
     z = world.profile.workspace.z_min + pregrasp_height
     objects = []
     for index in np.unique(grasps.object_index):

@@ -21,11 +21,12 @@ import numpy as np
 from grasp_servo.pose import GripperPose, motion_between
 from grasp_servo.servo import CLOSE
 from grasp_sim.antipodal import grasp_distance
+from grasp_sim.scene_grasps import scene_grasps
 from grasp_sim.world import GraspWorld
 from tqdm.auto import tqdm
 
 from grasp_bringup.factory import RunSettings, build_controller, world_config
-from grasp_bringup.family_datasets import nearest_pregrasp, scene_grasp_set, taught_pregrasps
+from grasp_bringup.family_datasets import nearest_pregrasp, taught_pregrasps
 
 PRECISION_SEED_BASE = 3_000_000  # scenes no dataset generator uses (they use seed * 100_000 + scene, seed < 30)
 
@@ -131,7 +132,7 @@ def distance_trials(
         seed = PRECISION_SEED_BASE + 10_000 + i
         world.reset(seed)
         rng = np.random.default_rng(seed)
-        _, grasps = scene_grasp_set(world, rng)
+        _, grasps = scene_grasps(world, rng)
         if len(grasps) == 0:
             continue
         initial = _planar_distance(world.gripper_pose(), grasps)
