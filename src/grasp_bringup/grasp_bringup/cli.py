@@ -4,7 +4,7 @@ grasp demo                      the main job: the shipped model grasps held-out 
 grasp collect --policy biased   record attempts to rosbag2 (MCAP)
 grasp train --bags DIR          train the grasp-success CNN and export it to ONNX
 grasp dataset --family F        labelled frames for the geometric families (distance, pregrasp, grasp_map)
-grasp train-family --family F   train the Q-function, distance or pregrasp-motion model and export it to ONNX
+grasp train-family --family F   train the Q-function, distance, pregrasp-motion or GG-CNN model; export to ONNX
 grasp evaluate --model M        success rate, steps, latency, open-loop baseline; JSON + PNG + bags
 grasp pipeline --rounds 3       reproduce the shipped model: collect -> train -> collect -> train ...
 grasp experiments --out DIR     the seeds' experiments regenerated side by side: report.md, tables, plots
@@ -164,6 +164,11 @@ def _add_servo_options(parser: argparse.ArgumentParser) -> None:
         "--threshold-deg", type=_number, default=0.5,
         help="threshold servo: rotation under which it runs the grasp motion (default 0.5; seed 003: 0.6)",
     )
+    parser.add_argument(
+        "--descent-steps", type=positive_int, default=1,
+        help="threshold servo: frames the taught grasp motion is cut into; 1 runs it blind (seed 003, default); "
+        "more follow the model on the way down and go back up when the target jumps (grasp maps only)",
+    )
 
 
 def _settings(args: argparse.Namespace, controller: str, model: str | None) -> RunSettings:
@@ -191,6 +196,7 @@ def _settings(args: argparse.Namespace, controller: str, model: str | None) -> R
         approach_steps=getattr(args, "approach_steps", 25),
         threshold_mm=getattr(args, "threshold_mm", 0.5),
         threshold_deg=getattr(args, "threshold_deg", 0.5),
+        descent_steps=getattr(args, "descent_steps", 1),
     )
 
 
@@ -269,12 +275,18 @@ def build_parser() -> argparse.ArgumentParser:
     dataset.add_argument("--out", type=Path, required=True, help="npz file to write")
 
     train_family = sub.add_parser(
-        "train-family", help="train the Q-function (bags), distance or pregrasp-motion model (datasets); ONNX out"
+        "train-family",
+        help="train the Q-function (bags), distance, pregrasp-motion or GG-CNN model (datasets); ONNX out",
     )
-    train_family.add_argument("--family", choices=["q", "distance", "pregrasp"], required=True)
+    train_family.add_argument("--family", choices=["q", "distance", "pregrasp", "grasp_map"], required=True)
     train_family.add_argument(
         "--data", type=Path, nargs="+", required=True,
-        help="q: bag folders (grasp collect); distance / pregrasp: npz files (grasp dataset)",
+        help="q: bag folders (grasp collect); distance / pregrasp / grasp_map: npz files (grasp dataset)",
+    )
+    train_family.add_argument(
+        "--test", type=Path, nargs="*", default=[],
+        help="grasp_map: datasets of unseen objects scored with the rectangle metric after training (not used "
+        "to pick the epoch)",
     )
     train_family.add_argument("--out", type=Path, required=True, help="ONNX file to write")
     train_family.add_argument("--epochs", type=positive_int, default=20, help="training epochs (default 20)")
@@ -446,7 +458,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     elif args.command == "train-family":
         from grasp_bringup.family_training import train_family
 
-        record = train_family(args.family, args.data, args.out, args.epochs)
+        record = train_family(args.family, args.data, args.out, args.epochs, test=tuple(args.test))
         metrics = {k: v for k, v in record.get("val_metrics", {}).items() if isinstance(v, float)}
         print(f"wrote {args.out} ({args.family}); held-out: " + ", ".join(f"{k} {v:.4g}" for k, v in metrics.items()))
     elif args.command == "evaluate" and args.robot == "all":

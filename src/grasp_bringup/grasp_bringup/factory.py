@@ -90,6 +90,7 @@ class RunSettings:
     approach_steps: int = 25  # distance models (seed 001): frames of the descent; the step budget grows to fit
     threshold_mm: float = 0.5  # threshold servo (seed 003): translation under which it grasps
     threshold_deg: float = 0.5  # ... and rotation
+    descent_steps: int = 1  # ... frames of the taught grasp motion (1: blind; more: guarded, grasp maps only)
 
     @property
     def max_steps(self) -> int:
@@ -131,6 +132,7 @@ class RunSettings:
         _check_range("approach_steps", self.approach_steps, 1, 1000)
         _check_range("threshold_mm", self.threshold_mm, 0.01, 100.0)
         _check_range("threshold_deg", self.threshold_deg, 0.01, 90.0)
+        _check_range("descent_steps", self.descent_steps, 1, self.step_budget - 1)
 
 
 def model_target(path: str) -> str:
@@ -274,7 +276,13 @@ def _threshold_controller(settings: RunSettings, workspace: Workspace) -> Contro
         translation_threshold=settings.threshold_mm / 1000,
         rotation_threshold=math.radians(settings.threshold_deg),
         step_budget=settings.step_budget,
+        descent_steps=settings.descent_steps,
     )
+    if settings.descent_steps > 1 and regressor.contract.target != "grasp_map":
+        raise UsageError(
+            f"descent_steps (--descent-steps) {settings.descent_steps} follows the model below the pregrasp height, "
+            f"but {Path(settings.model).name} ({regressor.contract.target}) was trained at that height only: use 1"
+        )
     servo = ThresholdServo(config, workspace, regressor.pregrasp_height, regressor.grasp_motion)
     if settings.controller == "open_loop":
         return OpenLoopThresholdController(regressor, servo)

@@ -5,8 +5,9 @@
 | q | episode bags (``grasp collect``) | off-policy Bellman updates (seed 000) | q_value |
 | distance | labelled frames (``grasp dataset --family distance``) | L1 regression (seed 001) | grasp_distance |
 | pregrasp | labelled frames (``grasp dataset --family pregrasp``) | learned-weight loss (seed 003) | pregrasp_motion |
+| grasp_map | grasp rectangles (``grasp dataset --family grasp_map``) | GG-CNN map regression (seed 002) | grasp_map |
 
-The success CNN (seed 004) keeps ``grasp train``; GG-CNN (seed 002) has ``grasp_perception.ggcnn_training``.
+The success CNN (seed 004) keeps ``grasp train``.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ from grasp_bringup.bag_paths import find_bags
 from grasp_bringup.factory import UsageError
 from grasp_bringup.family_datasets import PREGRASP_HEIGHT
 
-FAMILIES = {"q": "q_value", "distance": "grasp_distance", "pregrasp": "pregrasp_motion"}
-TARGET_OF = {**FAMILIES, "grasp_map": "grasp_map"}  # every family whose contract family_contract builds
+FAMILIES = {"q": "q_value", "distance": "grasp_distance", "pregrasp": "pregrasp_motion", "grasp_map": "grasp_map"}
+TARGET_OF = FAMILIES  # every family whose contract family_contract builds
 DISTANCE_PAIRS_PER_EPOCH = 40_000  # (image, action) pairs drawn per epoch: each passes conv2 on its own
 
 
@@ -94,16 +95,35 @@ def _load_npz(paths: list[Path], keys: tuple[str, ...]) -> dict[str, np.ndarray]
     return {key: np.concatenate(values) for key, values in merged.items()}  # type: ignore[arg-type]
 
 
-def train_family(family: str, data: list[Path], out: Path, epochs: int, progress: bool = True) -> dict[str, Any]:
-    """Train ``family`` on ``data`` (bags for q, npz datasets otherwise), export to ``out``; the report."""
+def train_family(
+    family: str, data: list[Path], out: Path, epochs: int, progress: bool = True, test: tuple[Path, ...] = ()
+) -> dict[str, Any]:
+    """Train ``family`` on ``data`` (bags for q, npz datasets otherwise), export to ``out``; the report.
+
+    ``test``: grasp_map only, datasets of objects no training saw, scored with the rectangle metric after
+    training (reported, never used to choose the epoch).
+    """
     from grasp_perception.regression_training import RegressionTrainConfig, train_distance_model, train_motion_model
 
     if family not in FAMILIES:
         raise UsageError(f"unknown family {family!r}: choose one of {', '.join(FAMILIES)}")
     command = "grasp train-family " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["train-family"] else ""
     preprocessing = DepthPreprocessing()
+    if test and family != "grasp_map":
+        raise UsageError("--test scores grasp-map datasets with the rectangle metric: only for --family grasp_map")
     if family == "q":
         return _train_q(data, out, epochs, command, progress)
+    if family == "grasp_map":
+        from grasp_bringup.ggcnn_family import train_ggcnn_family
+
+        for path in (*data, *test):
+            if not Path(path).is_file():
+                raise FileNotFoundError(f"dataset not found: {path} (make one with `grasp dataset --family grasp_map`)")
+        record = train_ggcnn_family(list(data), out, epochs, progress=progress, test=test, threads=None)
+        record["val_metrics"] = {"val_rectangle_accuracy": record["val"]["accuracy"]} | {
+            f"{name}_rectangle_accuracy": result["accuracy"] for name, result in record["test"].items()
+        }
+        return record
     if family == "distance":
         arrays = _load_npz(data, ("images", "image_index", "motions", "distances", "scene_keys"))
         model, report = train_distance_model(

@@ -124,6 +124,27 @@ def test_ggcnn_trains_exports_and_drives_the_regressor(tiny_data, tmp_path: Path
     motion = regressor.predict_preprocessed(image)
     assert motion.shape == (3,) and np.all(np.isfinite(motion)) and abs(motion[2]) <= math.pi / 2
     assert np.hypot(motion[0], motion[1]) < 0.3  # a pixel of the view, not somewhere else
+    unsure = OnnxMotionRegressor(out, min_angle_confidence=1.01).predict_preprocessed(image)
+    assert unsure[2] == 0.0 and unsure[:2] == pytest.approx(motion[:2])  # an angle it cannot trust: keep the yaw
+
+
+def test_train_family_command_trains_a_gg_cnn(tiny_data, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from grasp_bringup.cli import main
+
+    train, test = tiny_data
+    out = tmp_path / "cli.onnx"
+    argv = ["train-family", "--family", "grasp_map", "--data", str(train), "--test", str(test), "--epochs", "1",
+            "--out", str(out)]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "val_rectangle_accuracy" in printed and "heldout_rectangle_accuracy" in printed
+    assert read_model_contract(out).target == "grasp_map"
+    assert main(["train-family", "--family", "pregrasp", "--data", str(train), "--test", str(test),
+                 "--out", str(tmp_path / "x.onnx")]) != 0
+    assert "only for --family grasp_map" in capsys.readouterr().err
+    assert main(["train-family", "--family", "grasp_map", "--data", str(tmp_path / "none.npz"),
+                 "--out", str(tmp_path / "y.onnx")]) != 0
+    assert "dataset not found" in capsys.readouterr().err
 
 
 def test_semi_supervised_run_and_the_seed_002_table(tiny_data, tmp_path: Path) -> None:

@@ -8,8 +8,11 @@ Four maps per image, in this channel order (``MAP_CHANNELS``), as in GG-CNN (Mor
 - width: the rectangle's opening divided by ``max_width`` (clipped to [0, 1]) on those pixels.
 
 Where rectangles overlap, the later one wins (as GG-CNN draws them). Decoding Gaussian-filters the
-predicted maps, takes the strongest local maxima of the quality map, and reads the angle as
-0.5 atan2(sin, cos) and the opening from the width map; the jaw height is ``jaw_fraction`` of the opening.
+predicted maps, takes the strongest local maxima of the quality map, places each to a fraction of a pixel with a
+parabola through its neighbours (``subpixel``), and reads the angle as 0.5 atan2(sin, cos) and the opening from
+the width map; the jaw height is ``jaw_fraction`` of the opening. How much the angle can be trusted is
+|(cos, sin)| / quality at the peak, both filtered alike (``angle_confidence``): near 1 where the network agrees
+on one angle, near 0 where it averages many (a round object, whose every angle is a grasp).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ class GraspMapSpec:
     map_sigma: float = 1.0  # Gaussian filter of the predicted cos / sin / width maps (px; 0 = none)
     min_distance: int = 4  # px between two decoded peaks (Chebyshev)
     min_quality: float | None = None  # peaks below are dropped; None keeps at least the best pixel
+    subpixel: bool = True  # place peaks between pixels (a parabola through each axis' neighbours)
 
     def __post_init__(self) -> None:
         if not self.max_width > 0:
@@ -49,10 +53,11 @@ class GraspMapSpec:
 
 @dataclass(frozen=True)
 class GraspDetection:
-    """A decoded grasp: its rectangle and the (filtered) quality at its centre pixel."""
+    """A decoded grasp: its rectangle, the (filtered) quality at its centre pixel, how sure its angle is (0-1)."""
 
     rectangle: GraspRectangle
     quality: float
+    angle_confidence: float = 1.0
 
 
 def render_grasp_maps(
@@ -101,13 +106,33 @@ def decode_grasps(maps: np.ndarray, spec: GraspMapSpec | None = None, count: int
         raise ValueError(f"maps must have shape (4, H, W), got {stack.shape}")
     quality, cos2, sin2, width = (_blur(channel, sigma) for channel, sigma in zip(stack, _sigmas(spec), strict=True))
     peaks = _peaks(quality, spec, count)
+    angle_weight = _blur(stack[0], spec.map_sigma)  # quality filtered as cos / sin are: their ratio is the agreement
     detections = []
     for row, col in peaks:
         angle = wrap_angle(0.5 * math.atan2(sin2[row, col], cos2[row, col]))
         opening = float(np.clip(width[row, col], 0.0, 1.0)) * spec.max_width
-        rect = GraspRectangle(float(row), float(col), angle, opening, opening * spec.jaw_fraction)
-        detections.append(GraspDetection(rect, float(quality[row, col])))
+        d_row, d_col = _subpixel_offset(quality, row, col) if spec.subpixel else (0.0, 0.0)
+        rect = GraspRectangle(row + d_row, col + d_col, angle, opening, opening * spec.jaw_fraction)
+        weight = float(angle_weight[row, col])
+        confidence = math.hypot(cos2[row, col], sin2[row, col]) / weight if weight > 1e-6 else 0.0
+        detections.append(GraspDetection(rect, float(quality[row, col]), float(min(confidence, 1.0))))
     return detections
+
+
+def _subpixel_offset(quality: np.ndarray, row: int, col: int) -> tuple[float, float]:
+    """Where a parabola through the peak and its two neighbours peaks, per axis (within half a pixel)."""
+    offsets = []
+    for axis, size in ((0, quality.shape[0]), (1, quality.shape[1])):
+        index = row if axis == 0 else col
+        if index == 0 or index == size - 1:
+            offsets.append(0.0)
+            continue
+        before = float(quality[row - 1, col] if axis == 0 else quality[row, col - 1])
+        after = float(quality[row + 1, col] if axis == 0 else quality[row, col + 1])
+        centre = float(quality[row, col])
+        curvature = before - 2.0 * centre + after
+        offsets.append(float(np.clip(0.5 * (before - after) / curvature, -0.5, 0.5)) if curvature < -1e-9 else 0.0)
+    return offsets[0], offsets[1]
 
 
 def best_grasp(maps: np.ndarray, spec: GraspMapSpec | None = None) -> GraspRectangle | None:

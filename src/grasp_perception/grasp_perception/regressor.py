@@ -8,7 +8,9 @@ yaw-aligned tool frame (``grasp_servo.pose``): metres and radians.
 Pixel -> motion: the best pixel's depth (from the preprocessed image) and the contract's intrinsics give a
 point in the optical frame; the mount takes it to the pinch frame (z along the approach axis, pointing down,
 x along the closing direction, y = z x x), whose x and -y are the yaw-aligned frame's x and y. A grasp angle
-turns about the optical z axis (down), so the yaw (about base z, up) changes by minus that angle.
+turns about the optical z axis (down), so the yaw (about base z, up) changes by minus that angle. A grasp whose
+angle the map does not settle (``angle_confidence`` under ``min_angle_confidence``: a round object) keeps the
+gripper's yaw instead of chasing an angle that follows the gripper's own turn.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from grasp_perception.grasp_maps import GraspMapSpec, best_grasp
+from grasp_perception.grasp_maps import GraspMapSpec, decode_grasps
 from grasp_perception.grasp_rectangles import GraspRectangle, wrap_angle
 from grasp_perception.model_targets import IMAGE_INPUT, KIND_REGRESSION
 from grasp_perception.onnx_model import OnnxDepthModel
+
+#: GG-CNN grasps whose angle confidence is under this keep the gripper's yaw (chosen on ``shapes_val`` scenes).
+MIN_ANGLE_CONFIDENCE = 0.0
 
 
 class NoGraspFoundError(ValueError):
@@ -32,7 +37,7 @@ class OnnxMotionRegressor(OnnxDepthModel):
 
     Also gives what the threshold servo needs from the contract: ``pregrasp_height`` and ``grasp_motion``.
 
-    Args: as ``OnnxDepthModel``.
+    Args: as ``OnnxDepthModel``; ``min_angle_confidence``: grasp maps only, below it the yaw is kept.
 
     Raises:
         FileNotFoundError: no such file.
@@ -46,8 +51,10 @@ class OnnxMotionRegressor(OnnxDepthModel):
         threads: int = 1,
         providers: list[str] | None = None,
         hole_fill: str | None = None,
+        min_angle_confidence: float = MIN_ANGLE_CONFIDENCE,
     ):
         super().__init__(path, threads, providers, hole_fill, kind=KIND_REGRESSION)
+        self.min_angle_confidence = min_angle_confidence
         contract = self.contract
         self.map_spec = GraspMapSpec(max_width=contract.map_width_scale) if contract.target == "grasp_map" else None
 
@@ -75,10 +82,12 @@ class OnnxMotionRegressor(OnnxDepthModel):
         """
         output = self.raw_output(image)
         if self.contract.target == "grasp_map":
-            rectangle = best_grasp(output, self.map_spec)
-            if rectangle is None:
+            detections = decode_grasps(output, self.map_spec, count=1)
+            if not detections:
                 raise NoGraspFoundError(f"{self.path.name}: the grasp map holds no grasp")
-            motion = self.rectangle_motion(rectangle, image)
+            motion = self.rectangle_motion(detections[0].rectangle, image)
+            if detections[0].angle_confidence < self.min_angle_confidence:
+                motion[2] = 0.0
         else:
             motion = output.reshape(-1)
         if motion.shape != (3,) or not np.all(np.isfinite(motion)):

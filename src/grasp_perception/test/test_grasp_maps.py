@@ -79,6 +79,35 @@ def test_decode_ranks_several_peaks_and_honours_min_quality() -> None:
         decode_grasps(np.zeros((3, 64, 64)), SPEC)
 
 
+def _gaussian_maps(row: float, col: float, angles: list[float]) -> np.ndarray:
+    """A smooth quality peak at a fractional (row, col), with the mean of unit angle vectors of ``angles``."""
+    rows, cols = np.mgrid[0:64, 0:64].astype(np.float64)
+    quality = np.exp(-((rows - row) ** 2 + (cols - col) ** 2) / (2 * 3.0**2))
+    cos2 = np.mean([math.cos(2 * a) for a in angles]) * quality
+    sin2 = np.mean([math.sin(2 * a) for a in angles]) * quality
+    return np.stack([quality, cos2, sin2, 0.5 * np.ones_like(quality)]).astype(np.float32)
+
+
+def test_peaks_are_placed_between_pixels() -> None:
+    maps = _gaussian_maps(30.3, 20.7, [0.4])
+    found = decode_grasps(maps, SPEC)[0].rectangle
+    assert (found.row, found.col) == pytest.approx((30.3, 20.7), abs=0.08)
+    whole = decode_grasps(maps, GraspMapSpec(max_width=32.0, subpixel=False))[0].rectangle
+    assert (whole.row, whole.col) == (30.0, 21.0)  # the old decoding: the peak pixel
+    edge = decode_grasps(_gaussian_maps(0.0, 63.0, [0.4]), SPEC)[0].rectangle
+    assert (edge.row, edge.col) == (0.0, 63.0)  # no neighbour beyond the border: stays on the pixel
+
+
+def test_angle_confidence_is_low_where_the_map_averages_many_angles() -> None:
+    sure = decode_grasps(_gaussian_maps(32.0, 32.0, [0.4]), SPEC)[0]
+    assert sure.angle_confidence == pytest.approx(1.0, abs=0.02)
+    assert angle_difference(sure.rectangle.angle, 0.4) < math.radians(1)
+    round_object = decode_grasps(_gaussian_maps(32.0, 32.0, [0.0, math.pi / 3, 2 * math.pi / 3]), SPEC)[0]
+    assert round_object.angle_confidence < 0.05  # three angles 60 deg apart cancel in (cos 2a, sin 2a)
+    half = decode_grasps(_gaussian_maps(32.0, 32.0, [0.0, math.pi / 2, 0.0]), SPEC)[0]
+    assert half.angle_confidence == pytest.approx(1 / 3, abs=0.02)
+
+
 def _moved(row: float, col: float, angle: float, flags: tuple[bool, bool, bool]) -> tuple[float, float, float]:
     """Where a point / direction goes under ``transform_maps(..., *flags)`` (transpose, then the flips)."""
     flip_cols, flip_rows, transpose = flags

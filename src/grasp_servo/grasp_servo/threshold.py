@@ -6,7 +6,14 @@ pregrasp pose, and the servo executes it (capped per step) at that height; once 
 under a translation and a rotation threshold it runs the fixed grasp motion, taught once by demonstration (a
 recorded relative motion from the pregrasp pose to the grasp), and closes. Nothing here moves anything: the
 caller (embedded runner or ROS node) executes the decision.
+
+Seed 003 runs the grasp motion blind (``descent_steps`` 1). With ``descent_steps`` K > 1 the descent is guarded:
+it is cut into K frames; on each the model's prediction corrects the pinch point sideways, and a prediction more
+than ``descent_abort`` away (the object was pushed, or left the view) sends the gripper back up to the pregrasp
+height to servo again. This needs a model whose prediction holds below the pregrasp height: a grasp map (its
+best grasp is back-projected with the frame's own depth), not a pregrasp regressor trained at one height.
 """
+
 
 from __future__ import annotations
 
@@ -36,15 +43,20 @@ class ThresholdConfig:
     max_step_translation: float = 0.06  # metres executed per step at most
     max_step_rotation: float = 1.5  # radians per step at most (under a quarter turn: half-turn wrapping keeps the sign)
     step_budget: int = 20  # after this many steps the grasp motion runs anyway
+    descent_steps: int = 1  # frames the grasp motion is cut into (1: blind, as seed 003; > 1: guarded)
+    descent_abort: float = 0.015  # metres: a guarded descent whose target jumps further goes back up
 
     def __post_init__(self) -> None:
         for name in ("translation_threshold", "rotation_threshold", "height_tolerance", "max_step_translation",
-                     "max_step_rotation"):
+                     "max_step_rotation", "descent_abort"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"{name} must be a finite number > 0, got {value}")
         if self.step_budget < 1:
             raise ValueError(f"step_budget must be >= 1, got {self.step_budget}")
+        if not 1 <= self.descent_steps < self.step_budget:
+            raise ValueError(f"descent_steps must be >= 1 and below step_budget ({self.step_budget}), "
+                             f"got {self.descent_steps}")
 
 
 YAW_RANGE = math.pi / 2 + 0.1  # radians: goal yaws beyond +-this are turned a half turn back (0.1: no flip-flop)
@@ -104,10 +116,16 @@ class ThresholdServo:
             raise ValueError(f"pregrasp_height must be > 0 metres, got {pregrasp_height}")
         self.pregrasp_height = pregrasp_height
         self.grasp_motion = check_motion(grasp_motion, "grasp_motion")
+        self._descended = 0  # guarded descent: frames of it done so far in this attempt (0: servoing)
+        self._descent_reason = "servo_close"  # why the descent under way began (the close's reason)
 
     @property
     def pregrasp_z(self) -> float:
         return self.grasp_height + self.pregrasp_height
+
+    def reset(self) -> None:
+        """Forget a guarded descent under way (call at the start of every attempt)."""
+        self._descended = 0
 
     def converged(self, predicted: np.ndarray) -> bool:
         """Whether a predicted motion (dx, dy, dyaw) is under both thresholds."""
@@ -124,26 +142,68 @@ class ThresholdServo:
         require_usable_pose(pose)
         dx, dy, dyaw = check_motion(predicted, "predicted motion")
         cfg = self.config
-        dz = self.pregrasp_z - pose.z
-        at_height = abs(dz) <= cfg.height_tolerance
-        best = np.array([dx, dy, dz, dyaw])
+        if cfg.descent_steps > 1:
+            return self._guarded(pose, np.array([dx, dy, dyaw]), step)
+        at_height = abs(self.pregrasp_z - pose.z) <= cfg.height_tolerance
+        best = np.array([dx, dy, self.pregrasp_z - pose.z, dyaw])
         if step + 1 >= cfg.step_budget:
-            command, motion, reason = CLOSE, self.grasp_motion.copy(), "step_budget"
-        elif not at_height:  # seed 003: first to the pregrasp height, where the model was trained; then follow it
-            command, reason = MOVE, "to_pregrasp_height"
-            motion = self.workspace.clip_motion(pose, np.array([0.0, 0.0, dz, 0.0]))
-        elif self.converged(predicted):
-            command, motion, reason = CLOSE, self.grasp_motion.copy(), "servo_close"
-        else:
-            command, reason = MOVE, "threshold"
-            motion = limit_translation(best, cfg.max_step_translation)
-            motion[3] = float(np.clip(canonical_turn(pose.yaw, dyaw), -cfg.max_step_rotation, cfg.max_step_rotation))
-            motion = self.workspace.clip_motion(pose, motion)
+            return self._decision(CLOSE, self.grasp_motion.copy(), best, "step_budget")
+        if at_height and self.converged(predicted):  # seed 003: at the pregrasp height, under the thresholds
+            return self._decision(CLOSE, self.grasp_motion.copy(), best, "servo_close")
+        return self._servo_step(pose, predicted, step)
+
+    def _guarded(self, pose: GripperPose, predicted: np.ndarray, step: int) -> ServoDecision:
+        """``decide`` with the grasp motion cut into ``descent_steps`` frames that follow the prediction."""
+        cfg = self.config
+        dx, dy, dyaw = predicted
+        steps_left = cfg.step_budget - step  # this one included
+        if self._descended == 0:
+            at_height = abs(self.pregrasp_z - pose.z) <= cfg.height_tolerance
+            if at_height and self.converged(predicted):
+                self._descent_reason = "servo_close"
+            elif steps_left <= cfg.descent_steps:  # start now, or the descent would not fit in the budget
+                self._descent_reason = "step_budget"
+            else:
+                return self._servo_step(pose, predicted, step)
+        elif math.hypot(dx, dy) > cfg.descent_abort and steps_left > 1:
+            self._descended = 0  # what it was going for moved: back to the pregrasp height, servo again
+            motion = self.workspace.clip_motion(pose, np.array([0.0, 0.0, self.pregrasp_z - pose.z, 0.0]))
+            return self._decision(MOVE, motion, np.array([dx, dy, 0.0, dyaw]), "descent_abort")
+        before = self._descended / cfg.descent_steps
+        self._descended += 1
+        last = self._descended >= cfg.descent_steps or steps_left <= 1
+        share = (1.0 if last else self._descended / cfg.descent_steps) - before
+        # Heights are absolute (the pregrasp height plus the taught motion's share done); sideways it follows
+        # the prediction (at most descent_abort), plus the taught motion's own share, yaw as taught.
+        goal_z = self.pregrasp_z + self.grasp_motion[2] * (before + share)
+        sideways = limit_translation(np.array([dx, dy]), cfg.descent_abort) + self.grasp_motion[:2] * share
+        motion = np.array([sideways[0], sideways[1], goal_z - pose.z, self.grasp_motion[3] * share])
+        best = np.array([dx, dy, motion[2], dyaw])
+        if last:
+            self._descended = 0
+            return self._decision(CLOSE, motion, best, self._descent_reason)
+        return self._decision(MOVE, self.workspace.clip_motion(pose, motion), best, "descent")
+
+    def _servo_step(self, pose: GripperPose, predicted: np.ndarray, step: int) -> ServoDecision:
+        """One step of the plain servo (to the pregrasp height, then following the prediction), never a close."""
+        dx, dy, dyaw = predicted
+        dz = self.pregrasp_z - pose.z
+        best = np.array([dx, dy, dz, dyaw])
+        if abs(dz) > self.config.height_tolerance:
+            return self._decision(MOVE, self.workspace.clip_motion(pose, np.array([0.0, 0.0, dz, 0.0])), best,
+                                  "to_pregrasp_height")
+        motion = limit_translation(best, self.config.max_step_translation)
+        motion[3] = float(np.clip(canonical_turn(pose.yaw, dyaw), -self.config.max_step_rotation,
+                                  self.config.max_step_rotation))
+        return self._decision(MOVE, self.workspace.clip_motion(pose, motion), best, "threshold")
+
+    @staticmethod
+    def _decision(command: str, motion: np.ndarray, best: np.ndarray, reason: str) -> ServoDecision:
         return ServoDecision(
             command=command,
             motion=motion,
             best_motion=best,
-            best_score=float("nan"),  # a regression model predicts no score; best_motion holds what it predicts
+            best_score=float("nan"),
             close_score=float("nan"),
             reason=reason,
             perception_seconds=0.0,
@@ -170,6 +230,7 @@ class ThresholdController:
 
     def begin_episode(self, hints: Sequence[object]) -> None:
         del hints  # the learned controller sees only the camera
+        self.servo.reset()
 
     def decide(self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator) -> ServoDecision:
         del rng  # deterministic
@@ -196,6 +257,7 @@ class OpenLoopThresholdController:
     def begin_episode(self, hints: Sequence[object]) -> None:
         del hints
         self._target = None
+        self.servo.reset()
 
     def decide(self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator) -> ServoDecision:
         del rng

@@ -114,3 +114,58 @@ def test_turns_stay_within_a_half_turn_of_zero() -> None:
     assert abs(near_limit.yaw + decision.motion[3]) <= math.pi / 2 + 0.1
     inside = servo.decide(GripperPose(0.5, 0.0, 0.135, 0.2), np.array([0.01, 0.0, -0.3]), 1)
     assert inside.motion[3] == pytest.approx(-0.3)
+
+
+def _execute(servo: ThresholdServo, pose: GripperPose, predictions: list[tuple[float, float, float]], first_step: int):
+    """Decide and execute one step per prediction; the decisions and the poses after each."""
+    decisions, poses = [], []
+    for offset, predicted in enumerate(predictions):
+        decision = servo.decide(pose, np.array(predicted), first_step + offset)
+        pose = apply_motion(pose, decision.motion)
+        decisions.append(decision)
+        poses.append(pose)
+    return decisions, poses
+
+
+def test_a_guarded_descent_follows_the_prediction_down_in_steps() -> None:
+    servo = _servo(descent_steps=4)
+    at = GripperPose(0.5, 0.0, 0.135, 0.0)
+    decisions, poses = _execute(servo, at, [(0.0, 0.0, 0.0), (0.002, -0.001, 0.3), (0.0, 0.0, 0.0), (0.0, 0.0, 0.0)], 3)
+    assert [d.command for d in decisions] == [MOVE, MOVE, MOVE, CLOSE]
+    assert [d.reason for d in decisions] == ["descent", "descent", "descent", "servo_close"]
+    assert [round(p.z, 6) for p in poses] == [0.105, 0.075, 0.045, 0.015]  # the taught 12 cm in four, to the grasp
+    assert (poses[-1].x, poses[-1].y) == pytest.approx((0.502, -0.001))  # followed the prediction sideways ...
+    assert poses[-1].yaw == 0.0  # ... but kept the yaw on the way down
+    blind = _servo()  # descent_steps 1: seed 003's blind taught motion, unchanged
+    close = blind.decide(at, np.zeros(3), 3)
+    assert close.command == CLOSE and np.array_equal(close.motion, GRASP_MOTION)
+
+
+def test_a_guarded_descent_goes_back_up_when_the_target_jumps() -> None:
+    servo = _servo(descent_steps=4)
+    at = GripperPose(0.5, 0.0, 0.135, 0.0)
+    decisions, poses = _execute(servo, at, [(0.0, 0.0, 0.0), (0.0, 0.0, 0.0), (0.04, 0.01, 0.0), (0.04, 0.01, 0.0)], 2)
+    assert [d.reason for d in decisions] == ["descent", "descent", "descent_abort", "threshold"]
+    assert poses[2].z == pytest.approx(0.135) and (poses[2].x, poses[2].y) == pytest.approx((0.5, 0.0))  # straight up
+    assert (poses[3].x, poses[3].y) == pytest.approx((0.54, 0.01))  # then servoing to where the target went
+    servo.reset()  # a new attempt forgets a descent under way
+    assert servo.decide(at, np.array([0.01, 0.0, 0.0]), 0).reason == "threshold"
+
+
+def test_the_step_budget_starts_the_guarded_descent_in_time() -> None:
+    servo = _servo(descent_steps=4, step_budget=20)
+    at = GripperPose(0.5, 0.0, 0.135, 0.0)
+    assert servo.decide(at, np.array([0.01, 0.0, 0.0]), 15).reason == "threshold"  # 5 steps left: still servoing
+    decisions, poses = _execute(servo, at, [(0.01, 0.0, 0.0)] * 4, 16)
+    assert [d.command for d in decisions] == [MOVE, MOVE, MOVE, CLOSE]
+    assert decisions[-1].reason == "step_budget" and poses[-1].z == pytest.approx(0.015)
+    late = _servo(descent_steps=4, step_budget=20)  # aborted near the end: the last step closes from where it is
+    _execute(late, at, [(0.0, 0.0, 0.0)], 17)
+    abort, _ = _execute(late, GripperPose(0.5, 0.0, 0.105, 0.0), [(0.05, 0.0, 0.0)], 18)
+    assert abort[0].reason == "descent_abort"
+    last = late.decide(GripperPose(0.5, 0.0, 0.135, 0.0), np.array([0.0, 0.0, 0.0]), 19)
+    assert last.command == CLOSE and last.motion[2] == pytest.approx(-0.12)
+    with pytest.raises(ValueError, match="descent_steps must be >= 1 and below step_budget"):
+        ThresholdConfig(descent_steps=20, step_budget=20)
+    with pytest.raises(ValueError, match="descent_steps must be >= 1"):
+        ThresholdConfig(descent_steps=0)

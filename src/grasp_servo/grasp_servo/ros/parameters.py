@@ -426,6 +426,9 @@ def servo_specs(profile: RobotProfile) -> list[ParamSpec]:
                   low=0.01, high=100.0),
         ParamSpec("threshold_deg", 0.5, "threshold servo: rotation (deg) under which the taught grasp motion runs",
                   low=0.01, high=90.0),
+        ParamSpec("descent_steps", 1, "threshold servo: frames the taught grasp motion is cut into; 1 runs it blind "
+                  "(seed 003); more follow a grasp-map model down and go back up when its target jumps",
+                  low=1, high=1000),
         ParamSpec("frame_source", "camera", "camera: score raw depth frames from depth_topic with the whole model "
                   "in this node; perception: score EncodedFrames from grasp_perception with the model's head",
                   choices=FRAME_SOURCES),

@@ -91,7 +91,13 @@ def build_controller(values: dict[str, Any]) -> tuple[FrameController, str, str]
                 translation_threshold=float(values["threshold_mm"]) / 1000,
                 rotation_threshold=math.radians(float(values["threshold_deg"])),
                 step_budget=int(values["step_budget"]),
+                descent_steps=int(values["descent_steps"]),
             )
+            if config.descent_steps > 1 and contract.target != "grasp_map":
+                raise ParameterError(
+                    f"descent_steps {config.descent_steps} follows the model below the pregrasp height, but "
+                    f"{model.name} ({contract.target}) was trained at that height only: use 1"
+                )
             servo_t = ThresholdServo(config, workspace_from(values["workspace"]), regressor.pregrasp_height,
                                      regressor.grasp_motion)
             return ThresholdController(regressor, servo_t), str(model), ""
