@@ -180,3 +180,15 @@ def test_train_without_the_dev_extras_says_how_to_install_them(tmp_path):
         env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(shadow), os.environ.get("PYTHONPATH")]))},
     )
     assert_one_line_error(result.returncode, result.stderr, "scripts/setup.sh --dev", "torch")
+
+
+def test_a_guarded_descent_is_refused_for_a_model_trained_at_one_height() -> None:
+    from grasp_bringup.factory import SHIPPED_MODELS, RunSettings, UsageError, build_controller
+
+    pregrasp = RunSettings(controller="threshold", model=str(SHIPPED_MODELS["pregrasp"]), descent_steps=4)
+    with pytest.raises(UsageError, match=r"descent_steps \(--descent-steps\) 4 .*pregrasp_motion.*use 1"):
+        build_controller(pregrasp)
+    grasp_map = RunSettings(controller="threshold", model=str(SHIPPED_MODELS["grasp_map"]), descent_steps=4)
+    assert build_controller(grasp_map).servo.config.descent_steps == 4
+    with pytest.raises(UsageError, match=r"descent_steps \(--descent-steps\) must be between 1 and 19, got 20"):
+        RunSettings(controller="threshold", model=str(SHIPPED_MODELS["grasp_map"]), descent_steps=20)
