@@ -153,10 +153,11 @@ def servo_kind_for(model: str) -> str:
 
 
 def check_controller_pairing(settings: RunSettings) -> None:
-    """Refuse a controller that cannot use the model (a regression model under CEM, or the reverse).
+    """Refuse a controller that cannot use the model (a regression model under CEM, or the reverse), and a
+    guarded descent for a model that was trained at the pregrasp height only.
 
     Raises:
-        UsageError: the pairing is wrong; the message names the controller that fits.
+        UsageError: the pairing is wrong; the message names the controller (or setting) that fits.
     """
     if settings.controller not in LEARNED_CONTROLLERS or not settings.model:
         return
@@ -169,6 +170,12 @@ def check_controller_pairing(settings: RunSettings) -> None:
         check_servo_pairing(model_target(settings.model), servo)
     except ValueError as error:
         raise UsageError(f"{settings.model}: {error}") from None
+    target = model_target(settings.model)
+    if servo == "threshold" and settings.descent_steps > 1 and target != "grasp_map":
+        raise UsageError(
+            f"descent_steps (--descent-steps) {settings.descent_steps} follows the model below the pregrasp height, "
+            f"but {Path(settings.model).name} ({target}) was trained at that height only: use 1"
+        )
 
 
 def preflight(settings: RunSettings) -> None:
@@ -278,11 +285,6 @@ def _threshold_controller(settings: RunSettings, workspace: Workspace) -> Contro
         step_budget=settings.step_budget,
         descent_steps=settings.descent_steps,
     )
-    if settings.descent_steps > 1 and regressor.contract.target != "grasp_map":
-        raise UsageError(
-            f"descent_steps (--descent-steps) {settings.descent_steps} follows the model below the pregrasp height, "
-            f"but {Path(settings.model).name} ({regressor.contract.target}) was trained at that height only: use 1"
-        )
     servo = ThresholdServo(config, workspace, regressor.pregrasp_height, regressor.grasp_motion)
     if settings.controller == "open_loop":
         return OpenLoopThresholdController(regressor, servo)
