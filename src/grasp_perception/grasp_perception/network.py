@@ -71,9 +71,11 @@ class GraspSuccessNet(nn.Module):
 
     def logits(self, image: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
         """Success logits (B,) for images (1 or B, 1, H, W) and encoded actions (B, action_dim)."""
-        features = self.image_stem(image)
-        motion = self.action_mlp(actions)[:, :, None, None]
-        merged = torch.relu(features + motion)
+        return self._merged_logits(self.image_stem(image), actions)
+
+    def _merged_logits(self, features: torch.Tensor, vectors: torch.Tensor) -> torch.Tensor:
+        """Logits (B,) from stem features (1 or B, ...) and the vectors (B, ...) the action MLP takes."""
+        merged = torch.relu(features + self.action_mlp(vectors)[:, :, None, None])
         return self.head_fc(self.head_conv(merged)).squeeze(-1)
 
     def forward(self, image: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:

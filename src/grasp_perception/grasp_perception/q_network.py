@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from torch import nn
 
 from grasp_perception.action_encoding import ACTION_DIM
 from grasp_perception.model_targets import STATE_HEIGHT_SCALE, STATE_LAYOUT
-from grasp_perception.network import _conv_block
+from grasp_perception.network import GraspSuccessNet
 
 STATE_DIM: int = len(STATE_LAYOUT)
 
@@ -31,7 +30,7 @@ def encode_states(gripper_open: np.ndarray | bool, height_above_grasp: np.ndarra
     return np.stack([flags.astype(np.float32), (heights / STATE_HEIGHT_SCALE).astype(np.float32)], axis=1)
 
 
-class QNetwork(nn.Module):
+class QNetwork(GraspSuccessNet):
     """Q(s, a): the discounted probability of a successful grasp after action ``a`` from state ``s``.
 
     Args:
@@ -50,43 +49,11 @@ class QNetwork(nn.Module):
         state_dim: int = STATE_DIM,
         hidden: int = 64,
     ):
-        super().__init__()
-        if input_size < 32 or input_size % 16:
-            raise ValueError(f"input_size must be a multiple of 16 and >= 32, got {input_size}")
-        self.input_size = input_size
+        # GraspSuccessNet's layers; QT-Opt feeds the action and the state into the middle of the conv stack, so
+        # the action MLP takes both.
+        super().__init__(input_size, width, action_dim + state_dim, hidden)
         self.action_dim = action_dim
         self.state_dim = state_dim
-        self.width = width
-        self.hidden = hidden
-        # Image branch: /2 (stride), /2 (pool), /2 (pool) -> input_size / 8 at the merge.
-        self.image_stem = nn.Sequential(
-            _conv_block(1, width, 5, stride=2),
-            nn.MaxPool2d(2),
-            _conv_block(width, width, 3),
-            _conv_block(width, width, 3),
-            nn.MaxPool2d(2),
-        )
-        # Action and state vector (QT-Opt feeds both into the middle of the conv stack).
-        self.action_mlp = nn.Sequential(
-            nn.Linear(action_dim + state_dim, hidden),
-            nn.ReLU(inplace=True),
-            nn.Linear(hidden, width),
-        )
-        # After the merge: one conv, /2 (pool), one conv -> input_size / 16.
-        self.head_conv = nn.Sequential(
-            _conv_block(width, width, 3),
-            nn.MaxPool2d(2),
-            _conv_block(width, width, 3),
-        )
-        side = input_size // 16
-        self.head_fc = nn.Sequential(
-            nn.Flatten(),
-            nn.Linear(width * side * side, hidden),
-            nn.ReLU(inplace=True),
-            nn.Linear(hidden, hidden),
-            nn.ReLU(inplace=True),
-            nn.Linear(hidden, 1),
-        )
 
     def image_features(self, image: torch.Tensor) -> torch.Tensor:
         """The middle feature map (B, width, S/8, S/8) of images (B, 1, S, S)."""
@@ -94,9 +61,7 @@ class QNetwork(nn.Module):
 
     def logits_from_features(self, features: torch.Tensor, actions: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
         """Q logits (B,) from features (1 or B, ...), encoded actions (B, action_dim), states (1 or B, state_dim)."""
-        vector = torch.cat([actions, state.expand(actions.shape[0], -1)], dim=1)
-        merged = torch.relu(features + self.action_mlp(vector)[:, :, None, None])
-        return self.head_fc(self.head_conv(merged)).squeeze(-1)
+        return self._merged_logits(features, torch.cat([actions, state.expand(actions.shape[0], -1)], dim=1))
 
     def logits(self, image: torch.Tensor, actions: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
         """Q logits (B,) for images (1 or B, 1, H, W), actions (B, action_dim) and states (1 or B, state_dim)."""
