@@ -161,21 +161,18 @@ def check_controller_pairing(settings: RunSettings) -> None:
     """
     if settings.controller not in LEARNED_CONTROLLERS or not settings.model:
         return
-    from grasp_perception.model_targets import check_servo_pairing
+    from grasp_perception.model_targets import check_guarded_descent, check_servo_pairing
 
     servo = "threshold" if settings.controller == "threshold" else "cem"
     if settings.controller == "open_loop":
         servo = servo_kind_for(settings.model)  # the open-loop baseline exists for both kinds
+    target = model_target(settings.model)
     try:
-        check_servo_pairing(model_target(settings.model), servo)
+        check_servo_pairing(target, servo)
+        if servo == "threshold":
+            check_guarded_descent(target, settings.descent_steps, "descent_steps (--descent-steps)")
     except ValueError as error:
         raise UsageError(f"{settings.model}: {error}") from None
-    target = model_target(settings.model)
-    if servo == "threshold" and settings.descent_steps > 1 and target != "grasp_map":
-        raise UsageError(
-            f"descent_steps (--descent-steps) {settings.descent_steps} follows the model below the pregrasp height, "
-            f"but {Path(settings.model).name} ({target}) was trained at that height only: use 1"
-        )
 
 
 def preflight(settings: RunSettings) -> None:

@@ -114,11 +114,10 @@ def train_family(
     if family == "q":
         return _train_q(data, out, epochs, command, progress)
     if family == "grasp_map":
-        from grasp_bringup.ggcnn_family import train_ggcnn_family
+        from grasp_bringup.ggcnn_family import load_grasp_map_data, train_ggcnn_family
 
-        for path in (*data, *test):
-            if not Path(path).is_file():
-                raise FileNotFoundError(f"dataset not found: {path} (make one with `grasp dataset --family grasp_map`)")
+        if test:  # read again after training: refuse a missing or wrong one before it
+            load_grasp_map_data(test)
         record = train_ggcnn_family(list(data), out, epochs, progress=progress, test=test, threads=None)
         record["val_metrics"] = {"val_rectangle_accuracy": record["val"]["accuracy"]} | {
             f"{name}_rectangle_accuracy": result["accuracy"] for name, result in record["test"].items()

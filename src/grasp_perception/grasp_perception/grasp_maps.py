@@ -121,18 +121,19 @@ def decode_grasps(maps: np.ndarray, spec: GraspMapSpec | None = None, count: int
 
 def _subpixel_offset(quality: np.ndarray, row: int, col: int) -> tuple[float, float]:
     """Where a parabola through the peak and its two neighbours peaks, per axis (within half a pixel)."""
-    offsets = []
-    for axis, size in ((0, quality.shape[0]), (1, quality.shape[1])):
-        index = row if axis == 0 else col
-        if index == 0 or index == size - 1:
-            offsets.append(0.0)
-            continue
-        before = float(quality[row - 1, col] if axis == 0 else quality[row, col - 1])
-        after = float(quality[row + 1, col] if axis == 0 else quality[row, col + 1])
-        centre = float(quality[row, col])
-        curvature = before - 2.0 * centre + after
-        offsets.append(float(np.clip(0.5 * (before - after) / curvature, -0.5, 0.5)) if curvature < -1e-9 else 0.0)
-    return offsets[0], offsets[1]
+    height, width = quality.shape
+    across_rows = quality[row - 1 : row + 2, col] if 0 < row < height - 1 else None
+    across_cols = quality[row, col - 1 : col + 2] if 0 < col < width - 1 else None
+    return _parabola_peak(across_rows), _parabola_peak(across_cols)
+
+
+def _parabola_peak(values: np.ndarray | None) -> float:
+    """Offset of the vertex of the parabola through (-1, 0, +1) -> ``values``; 0 without a neighbour or a peak."""
+    if values is None:
+        return 0.0
+    before, centre, after = (float(v) for v in values)
+    curvature = before - 2.0 * centre + after
+    return float(np.clip(0.5 * (before - after) / curvature, -0.5, 0.5)) if curvature < -1e-9 else 0.0
 
 
 def best_grasp(maps: np.ndarray, spec: GraspMapSpec | None = None) -> GraspRectangle | None:

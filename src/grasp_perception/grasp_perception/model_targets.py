@@ -97,3 +97,19 @@ def check_servo_pairing(target: str, servo: str) -> None:
             f"a {spec.kind} model ({target}: {spec.family}) {what}, so it needs the {spec.servo} servo, not "
             f"{servo} (controller:={spec.servo}, --controller {spec.servo})"
         )
+
+
+def check_guarded_descent(target: str, descent_steps: int, option: str = "descent_steps") -> None:
+    """Refuse a guarded descent (``descent_steps`` > 1) for a model whose prediction holds at one height only.
+
+    A grasp map's best grasp is back-projected with the frame's own depth, so it holds on the way down; the
+    pregrasp regressor was trained at the pregrasp height only.
+
+    Raises:
+        ValueError: ``descent_steps`` > 1 for any target but ``grasp_map``; the message names ``option``.
+    """
+    if descent_steps > 1 and target != "grasp_map":
+        raise ValueError(
+            f"{option} {descent_steps} follows the model below the pregrasp height, but a {target} model was "
+            "trained at that height only: use 1"
+        )

@@ -123,7 +123,7 @@ class ThresholdServo:
     def pregrasp_z(self) -> float:
         return self.grasp_height + self.pregrasp_height
 
-    def reset(self) -> None:
+    def begin_episode(self) -> None:
         """Forget a guarded descent under way (call at the start of every attempt)."""
         self._descended = 0
 
@@ -230,7 +230,7 @@ class ThresholdController:
 
     def begin_episode(self, hints: Sequence[object]) -> None:
         del hints  # the learned controller sees only the camera
-        self.servo.reset()
+        self.servo.begin_episode()
 
     def decide(self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator) -> ServoDecision:
         del rng  # deterministic
@@ -257,7 +257,7 @@ class OpenLoopThresholdController:
     def begin_episode(self, hints: Sequence[object]) -> None:
         del hints
         self._target = None
-        self.servo.reset()
+        self.servo.begin_episode()
 
     def decide(self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator) -> ServoDecision:
         del rng

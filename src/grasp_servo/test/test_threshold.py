@@ -148,7 +148,7 @@ def test_a_guarded_descent_goes_back_up_when_the_target_jumps() -> None:
     assert [d.reason for d in decisions] == ["descent", "descent", "descent_abort", "threshold"]
     assert poses[2].z == pytest.approx(0.135) and (poses[2].x, poses[2].y) == pytest.approx((0.5, 0.0))  # straight up
     assert (poses[3].x, poses[3].y) == pytest.approx((0.54, 0.01))  # then servoing to where the target went
-    servo.reset()  # a new attempt forgets a descent under way
+    servo.begin_episode()  # a new attempt forgets a descent under way
     assert servo.decide(at, np.array([0.01, 0.0, 0.0]), 0).reason == "threshold"
 
 

@@ -63,7 +63,7 @@ def build_controller(values: dict[str, Any]) -> tuple[FrameController, str, str]
     """
     import math
 
-    from grasp_perception.model_targets import check_servo_pairing
+    from grasp_perception.model_targets import check_guarded_descent, check_servo_pairing
 
     from grasp_servo.controllers import ClosedLoopController
     from grasp_servo.servo import CEMServo
@@ -82,6 +82,7 @@ def build_controller(values: dict[str, Any]) -> tuple[FrameController, str, str]
                     f"model_path {model} is a regression model ({contract.target}): it runs whole in the servo "
                     "node, so frame_source must be camera, not perception"
                 )
+            check_guarded_descent(contract.target, int(values["descent_steps"]))
             from grasp_perception.regressor import OnnxMotionRegressor
 
             from grasp_servo.threshold import ThresholdConfig, ThresholdController, ThresholdServo
@@ -93,11 +94,6 @@ def build_controller(values: dict[str, Any]) -> tuple[FrameController, str, str]
                 step_budget=int(values["step_budget"]),
                 descent_steps=int(values["descent_steps"]),
             )
-            if config.descent_steps > 1 and contract.target != "grasp_map":
-                raise ParameterError(
-                    f"descent_steps {config.descent_steps} follows the model below the pregrasp height, but "
-                    f"{model.name} ({contract.target}) was trained at that height only: use 1"
-                )
             servo_t = ThresholdServo(config, workspace_from(values["workspace"]), regressor.pregrasp_height,
                                      regressor.grasp_motion)
             return ThresholdController(regressor, servo_t), str(model), ""
