@@ -169,6 +169,11 @@ def _add_servo_options(parser: argparse.ArgumentParser) -> None:
         help="threshold servo: frames the taught grasp motion is cut into; 1 runs it blind (seed 003, default); "
         "more follow the model on the way down and go back up when the target jumps (grasp maps only)",
     )
+    parser.add_argument(
+        "--track-peaks", type=positive_int, default=1,
+        help="threshold servo: 1 follows the model's best grasp on every frame (default); K > 1 follows, of the "
+        "K best, the one nearest the grasp followed on the frame before (GG-CNN's closed loop: 3)",
+    )
 
 
 def _settings(args: argparse.Namespace, controller: str, model: str | None) -> RunSettings:
@@ -197,6 +202,7 @@ def _settings(args: argparse.Namespace, controller: str, model: str | None) -> R
         threshold_mm=getattr(args, "threshold_mm", 0.5),
         threshold_deg=getattr(args, "threshold_deg", 0.5),
         descent_steps=getattr(args, "descent_steps", 1),
+        track_peaks=getattr(args, "track_peaks", 1),
     )
 
 

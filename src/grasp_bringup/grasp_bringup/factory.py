@@ -91,6 +91,7 @@ class RunSettings:
     threshold_mm: float = 0.5  # threshold servo (seed 003): translation under which it grasps
     threshold_deg: float = 0.5  # ... and rotation
     descent_steps: int = 1  # ... frames of the taught grasp motion (1: blind; more: guarded, grasp maps only)
+    track_peaks: int = 1  # ... grasps it keeps in view to follow one (1: the best on every frame; GG-CNN: 3)
 
     @property
     def max_steps(self) -> int:
@@ -133,6 +134,7 @@ class RunSettings:
         _check_range("threshold_mm", self.threshold_mm, 0.01, 100.0)
         _check_range("threshold_deg", self.threshold_deg, 0.01, 90.0)
         _check_range("descent_steps", self.descent_steps, 1, self.step_budget - 1)
+        _check_range("track_peaks", self.track_peaks, 1, 64)
 
 
 def model_target(path: str) -> str:
@@ -281,6 +283,7 @@ def _threshold_controller(settings: RunSettings, workspace: Workspace) -> Contro
         rotation_threshold=math.radians(settings.threshold_deg),
         step_budget=settings.step_budget,
         descent_steps=settings.descent_steps,
+        track_peaks=settings.track_peaks,
     )
     servo = ThresholdServo(config, workspace, regressor.pregrasp_height, regressor.grasp_motion)
     if settings.controller == "open_loop":

@@ -190,5 +190,9 @@ def test_a_guarded_descent_is_refused_for_a_model_trained_at_one_height() -> Non
         build_controller(pregrasp)
     grasp_map = RunSettings(controller="threshold", model=str(SHIPPED_MODELS["grasp_map"]), descent_steps=4)
     assert build_controller(grasp_map).servo.config.descent_steps == 4
+    tracking = RunSettings(controller="threshold", model=str(SHIPPED_MODELS["grasp_map"]), track_peaks=3)
+    assert build_controller(tracking).servo.config.track_peaks == 3
+    with pytest.raises(UsageError, match=r"track_peaks \(--track-peaks\) must be between 1 and 64, got 0"):
+        RunSettings(controller="threshold", model=str(SHIPPED_MODELS["grasp_map"]), track_peaks=0)
     with pytest.raises(UsageError, match=r"descent_steps \(--descent-steps\) must be between 1 and 19, got 20"):
         RunSettings(controller="threshold", model=str(SHIPPED_MODELS["grasp_map"]), descent_steps=20)

@@ -126,6 +126,9 @@ def test_ggcnn_trains_exports_and_drives_the_regressor(tiny_data, tmp_path: Path
     assert np.hypot(motion[0], motion[1]) < 0.3  # a pixel of the view, not somewhere else
     unsure = OnnxMotionRegressor(out, min_angle_confidence=1.01).predict_preprocessed(image)
     assert unsure[2] == 0.0 and unsure[:2] == pytest.approx(motion[:2])  # an angle it cannot trust: keep the yaw
+    candidates = regressor.predict_candidates(image, 3)
+    assert 1 <= len(candidates) <= 3 and candidates[0] == pytest.approx(motion)  # the best first
+    assert len({tuple(np.round(c[:2], 6)) for c in candidates}) == len(candidates)  # distinct peaks
 
 
 def test_train_family_command_trains_a_gg_cnn(tiny_data, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -63,7 +63,8 @@ def test_mismatched_or_impossible_pairs_are_refused(models) -> None:
 def test_the_guarded_descent_takes_a_grasp_map_and_refuses_a_pregrasp_regressor(models) -> None:
     from grasp_bringup.factory import SHIPPED_MODELS
 
-    controller, _, _ = build_controller(_values(SHIPPED_MODELS["grasp_map"], descent_steps=6))
+    controller, _, _ = build_controller(_values(SHIPPED_MODELS["grasp_map"], descent_steps=6, track_peaks=3))
     assert isinstance(controller, ThresholdController) and controller.servo.config.descent_steps == 6
+    assert controller.servo.config.track_peaks == 3
     with pytest.raises(ParameterError, match=r"descent_steps 6 .*pregrasp_motion.*use 1"):
         build_controller(_values(models["pregrasp"], descent_steps=6))

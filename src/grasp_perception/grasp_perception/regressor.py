@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grasp_perception.grasp_maps import GraspMapSpec, decode_grasps
+from grasp_perception.grasp_maps import GraspDetection, GraspMapSpec, decode_grasps
 from grasp_perception.grasp_rectangles import GraspRectangle, wrap_angle
 from grasp_perception.model_targets import IMAGE_INPUT, KIND_REGRESSION
 from grasp_perception.onnx_model import OnnxDepthModel
@@ -80,18 +80,31 @@ class OnnxMotionRegressor(OnnxDepthModel):
             ValueError: wrong image shape, or a non-finite prediction.
             NoGraspFoundError: a grasp map without a grasp.
         """
+        return self.predict_candidates(image, 1)[0]
+
+    def predict_candidates(self, image: np.ndarray, count: int) -> np.ndarray:
+        """(K, 3) motions to up to ``count`` targets of an image from ``preprocess``, best first.
+
+        A grasp map gives its ``count`` strongest peaks (at least ``GraspMapSpec.min_distance`` px apart); a
+        pregrasp regressor has one target. Raises as ``predict_preprocessed``.
+        """
         output = self.raw_output(image)
         if self.contract.target == "grasp_map":
-            detections = decode_grasps(output, self.map_spec, count=1)
+            detections = decode_grasps(output, self.map_spec, count=max(1, count))
             if not detections:
                 raise NoGraspFoundError(f"{self.path.name}: the grasp map holds no grasp")
-            motion = self.rectangle_motion(detections[0].rectangle, image)
-            if detections[0].angle_confidence < self.min_angle_confidence:
-                motion[2] = 0.0
+            motions = np.array([self._detection_motion(detection, image) for detection in detections])
         else:
-            motion = output.reshape(-1)
-        if motion.shape != (3,) or not np.all(np.isfinite(motion)):
-            raise ValueError(f"{self.path.name}: the model predicted {motion!r}, not 3 finite numbers")
+            motions = output.reshape(1, -1)
+        if motions.shape[1:] != (3,) or not np.all(np.isfinite(motions)):
+            raise ValueError(f"{self.path.name}: the model predicted {motions!r}, not 3 finite numbers")
+        return motions
+
+    def _detection_motion(self, detection: GraspDetection, image: np.ndarray) -> np.ndarray:
+        """The motion to one decoded grasp; its yaw is kept when the angle is not settled enough."""
+        motion = self.rectangle_motion(detection.rectangle, image)
+        if detection.angle_confidence < self.min_angle_confidence:
+            motion[2] = 0.0
         return motion
 
     def predict(self, depth: np.ndarray) -> np.ndarray:

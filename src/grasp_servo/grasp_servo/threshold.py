@@ -45,6 +45,9 @@ class ThresholdConfig:
     step_budget: int = 20  # after this many steps the grasp motion runs anyway
     descent_steps: int = 1  # frames the grasp motion is cut into (1: blind, as seed 003; > 1: guarded)
     descent_abort: float = 0.015  # metres: a guarded descent whose target jumps further goes back up
+    # Targets the controller tracks (grasp maps): 1 follows the model's best on every frame; K > 1 follows, of
+    # its K best, the one nearest the target followed on the last frame (GG-CNN's closed loop uses 3).
+    track_peaks: int = 1
 
     def __post_init__(self) -> None:
         for name in ("translation_threshold", "rotation_threshold", "height_tolerance", "max_step_translation",
@@ -54,6 +57,8 @@ class ThresholdConfig:
                 raise ValueError(f"{name} must be a finite number > 0, got {value}")
         if self.step_budget < 1:
             raise ValueError(f"step_budget must be >= 1, got {self.step_budget}")
+        if self.track_peaks < 1:
+            raise ValueError(f"track_peaks must be >= 1, got {self.track_peaks}")
         if not 1 <= self.descent_steps < self.step_budget:
             raise ValueError(f"descent_steps must be >= 1 and below step_budget ({self.step_budget}), "
                              f"got {self.descent_steps}")
@@ -218,29 +223,58 @@ class MotionRegressor(Protocol):
 
     def predict_preprocessed(self, image: Any) -> np.ndarray: ...
 
+    def predict_candidates(self, image: Any, count: int) -> np.ndarray:
+        """(K, 3) motions to up to ``count`` targets, best first."""
+        ...
+
 
 class ThresholdController:
-    """Closed loop over a regression model: one ``ThresholdServo`` step per frame (the ``Controller`` shape)."""
+    """Closed loop over a regression model: one ``ThresholdServo`` step per frame (the ``Controller`` shape).
+
+    With ``track_peaks`` K > 1 (``ThresholdConfig``) it follows one target through the attempt, as GG-CNN's
+    closed loop does (Morrison et al. 2018; ``run_ggcnn.py`` of dougsm/ggcnn_kinova_grasping): the first frame
+    takes the model's best, each later frame the one of its K best nearest (on the table) to the target followed
+    on the frame before, so two comparable grasps do not take turns. A guarded descent that goes back up starts
+    afresh from the best.
+    """
 
     name = "threshold"
 
     def __init__(self, regressor: MotionRegressor, servo: ThresholdServo):
         self.regressor = regressor
         self.servo = servo
+        self._followed: np.ndarray | None = None  # world (x, y) of the target followed on the last frame
 
     def begin_episode(self, hints: Sequence[object]) -> None:
         del hints  # the learned controller sees only the camera
         self.servo.begin_episode()
+        self._followed = None
 
     def decide(self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator) -> ServoDecision:
         del rng  # deterministic
         require_usable_pose(pose)
         t0 = time.perf_counter()
-        predicted = self.regressor.predict_preprocessed(self.regressor.preprocess(depth))
+        predicted = self._predict(self.regressor.preprocess(depth), pose)
         perception = time.perf_counter() - t0
         t1 = time.perf_counter()
         decision = self.servo.decide(pose, predicted, step)
+        if decision.reason == "descent_abort":
+            self._followed = None
         return replace(decision, perception_seconds=perception, optimisation_seconds=time.perf_counter() - t1)
+
+    def _predict(self, image: Any, pose: GripperPose) -> np.ndarray:
+        """The motion to the target to follow on this frame (the model's best unless tracking)."""
+        count = self.servo.config.track_peaks
+        if count <= 1:
+            return self.regressor.predict_preprocessed(image)
+        candidates = np.atleast_2d(self.regressor.predict_candidates(image, count))
+        for candidate in candidates:
+            check_motion(candidate, "predicted motion")
+        targets = np.array([[target.x, target.y] for target in
+                            (apply_motion(pose, np.array([dx, dy, 0.0, dyaw])) for dx, dy, dyaw in candidates)])
+        index = 0 if self._followed is None else int(np.argmin(np.linalg.norm(targets - self._followed, axis=1)))
+        self._followed = targets[index]
+        return candidates[index]
 
 
 class OpenLoopThresholdController:

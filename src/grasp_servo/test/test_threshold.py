@@ -77,6 +77,26 @@ class _Oracle:
         return np.array([motion[0] * (1 + self.bias), motion[1] * (1 + self.bias), motion[3]])
 
 
+class _TwoGrasps:
+    """A grasp-map-like model with two equally good grasps whose order flips on every frame."""
+
+    def __init__(self, goals: tuple[GripperPose, GripperPose]):
+        self.goals, self.pose, self.calls = goals, None, 0
+
+    def preprocess(self, depth: np.ndarray) -> np.ndarray:
+        return depth
+
+    def predict_candidates(self, image: np.ndarray, count: int) -> np.ndarray:
+        from grasp_servo.pose import motion_between
+
+        self.calls += 1
+        goals = self.goals if self.calls % 2 else self.goals[::-1]
+        return np.array([motion_between(self.pose, goal)[[0, 1, 3]] for goal in goals])[:count]
+
+    def predict_preprocessed(self, image: np.ndarray) -> np.ndarray:
+        return self.predict_candidates(image, 1)[0]
+
+
 def _run(controller, oracle: _Oracle, start: GripperPose, steps: int = 10) -> tuple[GripperPose, list[str]]:
     pose, reasons = start, []
     rng = np.random.default_rng(0)
@@ -103,6 +123,20 @@ def test_closed_loop_converges_despite_a_biased_model_where_one_look_does_not() 
     pose, reasons = _run(OpenLoopThresholdController(one_look, servo), one_look, start, steps=20)
     assert one_look.calls == 1 and reasons[-1] == "servo_close"
     assert math.hypot(pose.x - goal.x, pose.y - goal.y) > 0.01  # the 30 % shortfall stays
+
+
+def test_tracking_follows_one_of_two_grasps_where_the_best_alone_flips_between_them() -> None:
+    goals = (GripperPose(0.46, 0.0, 0.135, 0.0), GripperPose(0.54, 0.0, 0.135, 0.0))
+    start = GripperPose(0.5, 0.0, 0.135, 0.0)
+    flipping = _TwoGrasps(goals)
+    pose, reasons = _run(ThresholdController(flipping, _servo()), flipping, start, steps=20)
+    assert reasons[-1] == "step_budget"  # chased each grasp in turn and never arrived
+    tracking = _TwoGrasps(goals)
+    pose, reasons = _run(ThresholdController(tracking, _servo(track_peaks=3)), tracking, start, steps=20)
+    assert reasons[-1] == "servo_close" and len(reasons) < 10
+    assert (pose.x, pose.y) == pytest.approx((0.46, 0.0), abs=0.0005)  # the first frame's best, kept
+    with pytest.raises(ValueError, match="track_peaks must be >= 1"):
+        ThresholdConfig(track_peaks=0)
 
 
 def test_turns_stay_within_a_half_turn_of_zero() -> None:

@@ -429,6 +429,9 @@ def servo_specs(profile: RobotProfile) -> list[ParamSpec]:
         ParamSpec("descent_steps", 1, "threshold servo: frames the taught grasp motion is cut into; 1 runs it blind "
                   "(seed 003); more follow a grasp-map model down and go back up when its target jumps",
                   low=1, high=1000),
+        ParamSpec("track_peaks", 1, "threshold servo: 1 follows the model's best grasp on every frame; K > 1 "
+                  "follows, of its K best, the one nearest the grasp followed on the frame before (GG-CNN: 3)",
+                  low=1, high=64),
         ParamSpec("frame_source", "camera", "camera: score raw depth frames from depth_topic with the whole model "
                   "in this node; perception: score EncodedFrames from grasp_perception with the model's head",
                   choices=FRAME_SOURCES),

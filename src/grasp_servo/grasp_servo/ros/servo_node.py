@@ -93,6 +93,7 @@ def build_controller(values: dict[str, Any]) -> tuple[FrameController, str, str]
                 rotation_threshold=math.radians(float(values["threshold_deg"])),
                 step_budget=int(values["step_budget"]),
                 descent_steps=int(values["descent_steps"]),
+                track_peaks=int(values["track_peaks"]),
             )
             servo_t = ThresholdServo(config, workspace_from(values["workspace"]), regressor.pregrasp_height,
                                      regressor.grasp_motion)
