@@ -135,3 +135,23 @@ def _urdf_forward(urdf: ET.Element, joints: np.ndarray) -> np.ndarray:
         if joint is tool:
             return pose
     raise AssertionError("no tool joint")
+
+
+@pytest.mark.parametrize("robot", ROBOTS)
+def test_no_arm_touches_itself_over_the_object_region(robot: str) -> None:
+    """A permanent self-contact fights the joint servos (the IRB 120's elbow did, once MuJoCo's noslip ran)."""
+    profile = get_profile(robot)
+    model = mujoco.MjModel.from_xml_string(arm_mjcf(gripper=robot_model(robot).gripper, arm=robot_model(robot).arm))
+    data = mujoco.MjData(model)
+    home = np.array(profile.home_joints)
+    ik = ArmIK(home, robot)
+    (x0, x1), (y0, y1) = profile.object_x_range, profile.object_y_range
+    for x in (x0, x1):
+        for y in (y0, y1):
+            for z in (0.015, 0.13, 0.28):
+                data.qpos[:] = 0.0
+                data.qpos[: len(home)] = ik.solve(GripperPose(x, y, z, 0.0), home)
+                mujoco.mj_forward(model, data)
+                touching = [(model.body(model.geom_bodyid[c.geom1]).name, model.body(model.geom_bodyid[c.geom2]).name)
+                            for c in data.contact[: data.ncon]]
+                assert not touching, f"{robot} at ({x}, {y}, {z}): {touching}"

@@ -34,6 +34,7 @@ IRB120 = ArmDescription(
     tool0_quat=rpy_quat(0.0, math.pi / 2, 0.0),
     base_radius=0.09,
     base_height=0.1,
-    # The wrist's capsules meet at the flange, where the gripper's palm starts.
-    contact_excludes=(("link_5", "gripper_palm"), ("link_4", "link_6")),
+    # The wrist's capsules meet at the flange, where the gripper's palm starts; the upper arm's and the forearm's
+    # capsules overlap at the elbow (a permanent contact that fought the arm's servos once the noslip pass ran).
+    contact_excludes=(("link_5", "gripper_palm"), ("link_4", "link_6"), ("link_2", "link_4")),
 )

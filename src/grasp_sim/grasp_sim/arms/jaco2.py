@@ -40,7 +40,8 @@ JACO2 = ArmDescription(
     tool0_quat=rpy_quat(PI, 0.0, PI / 2),
     base_radius=0.05,
     base_height=0.1,
-    contact_excludes=((f"{P}link_5", "gripper_palm"), (f"{P}link_4", f"{P}link_6")),
+    # The wrist's capsules overlap across the short link_4 (forearm link_3 against link_5 near the table, too).
+    contact_excludes=((f"{P}link_5", "gripper_palm"), (f"{P}link_4", f"{P}link_6"), (f"{P}link_3", f"{P}link_5")),
     base_link=f"{P}link_base",
     tool_link=f"{P}end_effector",
 )
