@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from grasp_bringup.episode_loop import NullSink, run_episode
 from grasp_bringup.factory import RunSettings, UsageError, build_controller, world_config
 from grasp_bringup.family_datasets import (
@@ -24,16 +23,15 @@ from grasp_perception.onnx_model import read_model_contract
 from grasp_perception.preprocess import DepthPreprocessing
 from grasp_perception.regressor import OnnxMotionRegressor
 from grasp_perception.scorer import OnnxGraspScorer
+from grasp_perception.torch_threads import torch_threads
 from grasp_servo.distance_servo import DistanceController
 from grasp_servo.threshold import ThresholdController
 
 
 @pytest.fixture(autouse=True)
 def _one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+    with torch_threads(1):
+        yield
 
 
 def test_pregrasp_labels_point_at_the_taught_pose() -> None:

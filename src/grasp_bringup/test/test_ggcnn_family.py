@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-import torch
 from grasp_bringup.family_datasets import PREGRASP_HEIGHT, DatasetSpec, grasp_map_dataset, save_dataset
 from grasp_bringup.ggcnn_family import (
     all_rectangles,
@@ -25,14 +24,13 @@ from grasp_perception.grasp_rectangles import GraspRectangle, is_grasp_correct
 from grasp_perception.onnx_model import read_model_contract
 from grasp_perception.preprocess import DepthPreprocessing
 from grasp_perception.regressor import OnnxMotionRegressor
+from grasp_perception.torch_threads import torch_threads
 
 
 @pytest.fixture(autouse=True)
 def _one_thread() -> Any:
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+    with torch_threads(1):
+        yield
 
 
 @pytest.fixture(scope="module")

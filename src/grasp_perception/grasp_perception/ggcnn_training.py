@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -34,6 +33,7 @@ from grasp_perception.ggcnn import (
 from grasp_perception.grasp_maps import GraspMapSpec, best_grasp, random_symmetries
 from grasp_perception.grasp_rectangles import GraspRectangle, rectangle_accuracy
 from grasp_perception.split import split_by_episode
+from grasp_perception.torch_threads import torch_threads
 from grasp_perception.vqvae import VQVAE, SemiSupervisedGGCNN
 
 Truths = Sequence[Sequence[GraspRectangle]]
@@ -167,7 +167,7 @@ def train_ggcnn(
         raise ValueError(f"maps must have shape {(len(images), 4, *images.shape[1:])}, got {maps.shape}")
     if truths is not None and len(truths) != len(images):
         raise ValueError(f"{len(truths)} truth lists for {len(images)} frames")
-    with _threads(config.torch_threads):
+    with torch_threads(config.torch_threads):
         return _train_ggcnn(images, maps, config, encoder, truths, groups, progress)
 
 
@@ -183,7 +183,7 @@ def train_vqvae(
     """
     config = config or VQVAETrainConfig()
     images = _check_images(images)
-    with _threads(config.torch_threads):
+    with torch_threads(config.torch_threads):
         return _train_vqvae(images, config, groups, progress)
 
 
@@ -433,15 +433,3 @@ def _check_images(images: np.ndarray) -> np.ndarray:
     if len(stack) == 0:
         raise ValueError("no frames")
     return stack
-
-
-@contextmanager
-def _threads(count: int | None) -> Iterator[None]:
-    """torch.set_num_threads(count) inside (None: unchanged), the previous count restored after."""
-    previous = torch.get_num_threads()
-    if count is not None:
-        torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)

@@ -36,6 +36,7 @@ from grasp_perception.preprocess import DepthPreprocessing
 from grasp_perception.q_network import QNetwork
 from grasp_perception.q_transitions import QTransitions
 from grasp_perception.split import split_by_episode
+from grasp_perception.torch_threads import torch_threads
 
 TARGET_UPDATES = ("polyak", "copy")
 
@@ -315,13 +316,8 @@ def train_q_function(
         raise ValueError("no transitions")
     if not np.isin(transitions.rewards, (0.0, 1.0)).all():
         raise ValueError("rewards must be 0 or 1")
-    previous_threads = torch.get_num_threads()
-    if config.torch_threads is not None:
-        torch.set_num_threads(config.torch_threads)
-    try:
+    with torch_threads(config.torch_threads):
         return _train(transitions, config, progress)
-    finally:
-        torch.set_num_threads(previous_threads)
 
 
 @dataclass

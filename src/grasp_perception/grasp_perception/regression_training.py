@@ -23,6 +23,7 @@ from grasp_perception.action_encoding import encode_motions
 from grasp_perception.distance_network import GraspDistanceNet
 from grasp_perception.motion_network import LearnedWeightLoss, MotionRegressionNet
 from grasp_perception.split import split_by_episode
+from grasp_perception.torch_threads import torch_threads
 
 
 @dataclass
@@ -140,10 +141,7 @@ def _fit(
     progress: bool,
 ) -> tuple[Any, RegressionReport]:
     started = time.perf_counter()
-    previous_threads = torch.get_num_threads()
-    if config.torch_threads is not None:
-        torch.set_num_threads(config.torch_threads)
-    try:
+    with torch_threads(config.torch_threads):
         torch.manual_seed(config.seed)
         rng = np.random.default_rng(config.seed)
         train_idx, val_idx = split_by_episode(scene_keys, config.val_fraction, config.seed)
@@ -185,5 +183,3 @@ def _fit(
             report.val_metrics = metrics(model, val_idx)
         report.seconds = time.perf_counter() - started
         return model, report
-    finally:
-        torch.set_num_threads(previous_threads)

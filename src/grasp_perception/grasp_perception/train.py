@@ -25,6 +25,7 @@ from grasp_perception.metrics import accuracy, roc_auc
 from grasp_perception.network import GraspSuccessNet
 from grasp_perception.preprocess import DepthPreprocessing
 from grasp_perception.split import split_by_episode
+from grasp_perception.torch_threads import torch_threads
 
 
 @dataclass
@@ -147,13 +148,8 @@ def train_grasp_model(
         raise ValueError("no training samples")
     if not np.isin(labels, (0.0, 1.0)).all():
         raise ValueError("labels must be 0 or 1")
-    previous_threads = torch.get_num_threads()
-    if config.torch_threads is not None:
-        torch.set_num_threads(config.torch_threads)
-    try:
+    with torch_threads(config.torch_threads):
         return _train(config.preprocessing().batch(images), motions, labels, episode_keys, config, progress)
-    finally:
-        torch.set_num_threads(previous_threads)
 
 
 def _train(

@@ -21,6 +21,7 @@ from grasp_perception.ggcnn_training import (  # noqa: E402
 )
 from grasp_perception.grasp_maps import GraspMapSpec, render_grasp_maps_batch  # noqa: E402
 from grasp_perception.grasp_rectangles import GraspRectangle, rectangle_accuracy  # noqa: E402
+from grasp_perception.torch_threads import torch_threads  # noqa: E402
 from grasp_perception.vqvae import VQVAE, SemiSupervisedGGCNN  # noqa: E402
 
 SIZE = 32
@@ -55,10 +56,8 @@ def make_boxes(n: int, size: int = SIZE, seed: int = 0) -> tuple[np.ndarray, lis
 
 @pytest.fixture(autouse=True)
 def _one_thread() -> Any:
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+    with torch_threads(1):
+        yield
 
 
 @pytest.fixture(scope="module")

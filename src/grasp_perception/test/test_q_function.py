@@ -23,6 +23,7 @@ from grasp_perception.q_training import (  # noqa: E402
     train_q_function,
 )
 from grasp_perception.q_transitions import QTransitions  # noqa: E402
+from grasp_perception.torch_threads import torch_threads  # noqa: E402
 
 GRASP_HEIGHT = 0.015
 SIZE = 32
@@ -30,10 +31,8 @@ SIZE = 32
 
 @pytest.fixture(autouse=True)
 def _one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+    with torch_threads(1):
+        yield
 
 
 # --- network ---------------------------------------------------------------------------------------------------
