@@ -44,13 +44,15 @@ class WorldConfig:
     sliding_friction_range: tuple[float, float] = (0.3, 1.0)
     # Label (seed 004): after closing, lift by lift_distance and hold, then shake (shake_cycles up-down and then
     # shake_cycles sideways, amplitude shake_amplitude at shake_frequency), and read the gripper opening: held
-    # when it is above held_opening_threshold (the fingers did not close fully).
+    # when it is above held_opening_threshold (the fingers did not close fully). 1 mm is 3 counts of the 2F-85's
+    # 8-bit position register over its 85 mm stroke (0.33 mm each), and below the thinnest part a pinch holds (a
+    # 3 mm bracket held reads 2-3 mm: 5 mm, used before, called those failures; fingers shut on nothing read 0).
     lift_distance: float = 0.15
     hold_time: float = 0.3
     shake_amplitude: float = 0.015
     shake_frequency: float = 4.0  # Hz: peak acceleration amplitude * (2 pi f)^2 = 9.5 m/s^2, about 1 g
     shake_cycles: int = 2
-    held_opening_threshold: float = 0.005
+    held_opening_threshold: float = 0.001
     # Ground truth (audit and failure analysis only, never the label): an object counts as lifted when its
     # centre of mass rose by lifted_rise and it touches the table no more; the target counts as pushed when it
     # moved by pushed_distance between the last frame and closing; the approach counts as a collision when the

@@ -45,5 +45,15 @@ def test_a_negative_opening_is_reported_as_zero(world):
 def test_a_positive_opening_is_reported_as_measured(world):
     result = empty_grasp(world, overshoot=0.0123)
     assert reported_openings(result.detail) == pytest.approx([12.3, 12.3, 12.3])
-    assert result.success  # the label reads the gripper only: 12.3 mm is above the 5 mm threshold
+    assert result.success  # the label reads the gripper only: 12.3 mm is above the 1 mm threshold
     assert not result.truth.success and not result.agrees  # ... and the audit says so
+
+
+def test_the_held_threshold_clears_an_empty_close_and_matches_the_ros_label(world):
+    from grasp_servo.ros.post_grasp import LabelConfig
+
+    result = empty_grasp(world)
+    threshold = world.config.held_opening_threshold
+    assert threshold == LabelConfig().held_opening_threshold == 0.001  # one label, embedded and in the ROS graph
+    assert result.opening_shaken < threshold / 3 and not result.success  # fingers shut on nothing: 1 mm spare
+    assert empty_grasp(world, overshoot=0.003).success  # a 3 mm part keeps the fingers apart: held

@@ -445,7 +445,7 @@ def servo_specs(profile: RobotProfile) -> list[ParamSpec]:
                   low=0.0, high=0.1),
         ParamSpec("shake_cycles", 2, "shake cycles per axis; 0 = no shake", low=0, high=20),
         seconds("hold_time_s", 0.3, "seconds held still before the opening is read", 0.001, 60.0),
-        ParamSpec("held_opening_threshold", 0.005, "labelled a success when the finger opening after the lift "
+        ParamSpec("held_opening_threshold", 0.001, "labelled a success when the finger opening after the lift "
                   "and shake exceeds this (m): an object keeps the fingers apart", low=0.0, high=0.2, low_open=True),
         seconds("close_timeout_s", 5.0, "seconds the gripper has to report closed after the CLOSE", 0.01, 600.0),
     ]

@@ -32,7 +32,7 @@ class LabelConfig:
     shake_amplitude: float = 0.015
     shake_cycles: int = 2
     hold_time_s: float = 0.3
-    held_opening_threshold: float = 0.005
+    held_opening_threshold: float = 0.001  # m, as grasp_sim's WorldConfig (3 counts of a 2F-85's position)
     close_timeout_s: float = 5.0  # the gripper must report closed within this
     goal_timeout_s: float = 5.0  # a lift or shake goal not reached in time: go on from where the arm is
     arrive_tolerance: float = 0.005
