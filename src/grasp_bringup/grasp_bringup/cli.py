@@ -74,6 +74,17 @@ positive_int = _int_at_least(1)
 non_negative_int = _int_at_least(0)
 
 
+def channel_list(text: str) -> tuple[int, ...]:
+    """Comma-separated channel counts, each >= 1 (e.g. ``32,16,8``)."""
+    try:
+        values = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers such as 32,16,8, got {text!r}") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"every channel count must be at least 1, got {text!r}")
+    return values
+
+
 def _add_world_options(parser: argparse.ArgumentParser, default_objects: str, every_arm: bool = False) -> None:
     parser.add_argument(
         "--robot",
@@ -296,6 +307,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train_family.add_argument("--out", type=Path, required=True, help="ONNX file to write")
     train_family.add_argument("--epochs", type=positive_int, default=20, help="training epochs (default 20)")
+    train_family.add_argument(
+        "--channels", type=channel_list, default=None,
+        help="grasp_map: the GG-CNN encoder's channels per strided convolution, comma-separated; the decoder "
+        "mirrors them (default GG-CNN's 32,16,8)",
+    )
 
     evaluate = sub.add_parser("evaluate", help="success rate, steps and latency; closed loop vs open-loop baseline")
     evaluate.add_argument("--model", default=str(DEFAULT_MODEL), help="ONNX model (default: the shipped one)")
@@ -464,7 +480,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     elif args.command == "train-family":
         from grasp_bringup.family_training import train_family
 
-        record = train_family(args.family, args.data, args.out, args.epochs, test=tuple(args.test))
+        record = train_family(args.family, args.data, args.out, args.epochs, test=tuple(args.test),
+                              channels=args.channels)
         metrics = {k: v for k, v in record.get("val_metrics", {}).items() if isinstance(v, float)}
         print(f"wrote {args.out} ({args.family}); held-out: " + ", ".join(f"{k} {v:.4g}" for k, v in metrics.items()))
     elif args.command == "evaluate" and args.robot == "all":

@@ -96,12 +96,19 @@ def _load_npz(paths: list[Path], keys: tuple[str, ...]) -> dict[str, np.ndarray]
 
 
 def train_family(
-    family: str, data: list[Path], out: Path, epochs: int, progress: bool = True, test: tuple[Path, ...] = ()
+    family: str,
+    data: list[Path],
+    out: Path,
+    epochs: int,
+    progress: bool = True,
+    test: tuple[Path, ...] = (),
+    channels: tuple[int, ...] | None = None,
 ) -> dict[str, Any]:
     """Train ``family`` on ``data`` (bags for q, npz datasets otherwise), export to ``out``; the report.
 
     ``test``: grasp_map only, datasets of objects no training saw, scored with the rectangle metric after
-    training (reported, never used to choose the epoch).
+    training (reported, never used to choose the epoch). ``channels``: grasp_map only, the GG-CNN encoder's
+    channels (None: GG-CNN's 32, 16, 8).
     """
     from grasp_perception.regression_training import RegressionTrainConfig, train_distance_model, train_motion_model
 
@@ -111,6 +118,8 @@ def train_family(
     preprocessing = DepthPreprocessing()
     if test and family != "grasp_map":
         raise UsageError("--test scores grasp-map datasets with the rectangle metric: only for --family grasp_map")
+    if channels is not None and family != "grasp_map":
+        raise UsageError("--channels sizes the GG-CNN: only for --family grasp_map")
     if family == "q":
         return _train_q(data, out, epochs, command, progress)
     if family == "grasp_map":
@@ -118,7 +127,8 @@ def train_family(
 
         if test:  # read again after training: refuse a missing or wrong one before it
             load_grasp_map_data(test)
-        record = train_ggcnn_family(list(data), out, epochs, progress=progress, test=test, threads=None)
+        shape = {} if channels is None else {"channels": channels}
+        record = train_ggcnn_family(list(data), out, epochs, progress=progress, test=test, threads=None, **shape)
         record["val_metrics"] = {"val_rectangle_accuracy": record["val"]["accuracy"]} | {
             f"{name}_rectangle_accuracy": result["accuracy"] for name, result in record["test"].items()
         }

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 from grasp_perception.family_export import export_family_model
+from grasp_perception.ggcnn import GGCNN_ENCODER_CHANNELS
 from grasp_perception.ggcnn_training import (
     GGCNNTrainConfig,
     VQVAETrainConfig,
@@ -210,6 +211,7 @@ def train_ggcnn_family(
     max_per_frame: int = MAX_RECTANGLES_PER_FRAME,
     spec: GraspMapSpec | None = None,
     threads: int | None = 1,
+    channels: Sequence[int] = GGCNN_ENCODER_CHANNELS,
 ) -> dict[str, Any]:
     """Train a GG-CNN on grasp-map datasets, export it to ``out`` (ONNX, ``grasp_map`` contract); the record.
 
@@ -225,13 +227,16 @@ def train_ggcnn_family(
         max_per_frame: truths kept per frame (``thin_rectangles``) for the maps and the metric.
         spec: maps and decoding (``GraspMapSpec()``: width map 1.0 = 32 px, the contract's ``map_width_scale``).
         threads: torch threads while training (None: torch's default).
+        channels: the encoder's channels, one per strided convolution (GG-CNN: 32, 16, 8); the head mirrors them.
 
     The record holds the training report, ``val`` (the rectangle metric on held-out scenes of the labelled
     frames, the epoch kept) and ``test`` (per test file).
     """
     spec = spec or GraspMapSpec()
     arrays = load_grasp_map_data(data)
-    model, record = _train(arrays, label_fraction, epochs, vqvae_epochs, seed, spec, max_per_frame, threads, progress)
+    model, record = _train(
+        arrays, label_fraction, epochs, vqvae_epochs, seed, spec, max_per_frame, threads, progress, channels=channels
+    )
     record["test"] = {
         _name(path): evaluate_on(model, load_grasp_map_data([path]), spec, max_per_frame) for path in test
     }
@@ -364,6 +369,7 @@ def _train(
     threads: int | None,
     progress: bool,
     encoder: Any = None,
+    channels: Sequence[int] = GGCNN_ENCODER_CHANNELS,
 ) -> tuple[nn.Module, dict[str, Any]]:
     """Train one GG-CNN (semi-supervised with ``encoder`` or ``vqvae_epochs``); (model, record without tests)."""
     start = time.perf_counter()
@@ -379,7 +385,10 @@ def _train(
     truths = [truths[i] for i in labelled]
     maps = render_grasp_maps_batch(truths, images.shape[1:], spec)
     run_epochs = math.ceil(epochs / fraction - 1e-9)
-    config = GGCNNTrainConfig(epochs=run_epochs, seed=seed, maps=spec, torch_threads=threads)
+    config = GGCNNTrainConfig(
+        epochs=run_epochs, seed=seed, maps=spec, torch_threads=threads,
+        encoder_channels=tuple(channels), head_channels=tuple(reversed(channels)),
+    )
     groups = scene_keys[labelled]
     model, report = train_ggcnn(images[labelled], maps, config, encoder, truths, groups, progress=progress)
     _, val_idx = split_by_episode(groups, config.val_fraction, config.seed)  # the split train_ggcnn made
@@ -387,6 +396,7 @@ def _train(
     record: dict[str, Any] = {
         "model_kind": "vqvae+ggcnn" if encoder is not None else "ggcnn",
         "label_fraction": fraction,
+        "channels": list(channels),
         "seed": seed,
         "frames": len(images),
         "scenes": len(np.unique(scene_keys)),

@@ -148,6 +148,26 @@ def test_train_family_command_trains_a_gg_cnn(tiny_data, tmp_path: Path, capsys:
     assert "dataset not found" in capsys.readouterr().err
 
 
+def test_train_family_sizes_the_gg_cnn_with_channels(tiny_data, tmp_path: Path, capsys) -> None:
+    from grasp_bringup.cli import main
+
+    train, _ = tiny_data
+    wide, narrow = tmp_path / "wide.onnx", tmp_path / "narrow.onnx"
+    base = ["train-family", "--family", "grasp_map", "--data", str(train), "--epochs", "1"]
+    assert main([*base, "--out", str(wide), "--channels", "32,32,32"]) == 0
+    assert main([*base, "--out", str(narrow), "--channels", "8,8,8"]) == 0
+    assert json.loads(wide.with_suffix(".train.json").read_text())["channels"] == [32, 32, 32]
+    assert wide.stat().st_size > 2 * narrow.stat().st_size  # the weights are what the file holds
+    assert OnnxMotionRegressor(wide).raw_output(np.zeros((1, 1, 64, 64), np.float32)).shape == (4, 64, 64)
+    capsys.readouterr()
+    with pytest.raises(SystemExit):  # argparse's usage error
+        main([*base, "--out", str(tmp_path / "bad.onnx"), "--channels", "32,0,8"])
+    assert "at least 1" in capsys.readouterr().err
+    assert main(["train-family", "--family", "pregrasp", "--data", str(train), "--out", str(tmp_path / "p.onnx"),
+                 "--channels", "8,8,8"]) != 0
+    assert "only for --family grasp_map" in capsys.readouterr().err
+
+
 def test_semi_supervised_run_and_the_seed_002_table(tiny_data, tmp_path: Path) -> None:
     train, test = tiny_data
     out = tmp_path / "semi.onnx"
