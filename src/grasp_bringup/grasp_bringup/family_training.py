@@ -123,12 +123,14 @@ def train_family(
     if family == "q":
         return _train_q(data, out, epochs, command, progress)
     if family == "grasp_map":
+        from grasp_perception.ggcnn import GGCNN_ENCODER_CHANNELS
+
         from grasp_bringup.ggcnn_family import load_grasp_map_data, train_ggcnn_family
 
         if test:  # read again after training: refuse a missing or wrong one before it
             load_grasp_map_data(test)
-        shape = {} if channels is None else {"channels": channels}
-        record = train_ggcnn_family(list(data), out, epochs, progress=progress, test=test, threads=None, **shape)
+        record = train_ggcnn_family(list(data), out, epochs, progress=progress, test=test, threads=None,
+                                    channels=channels or GGCNN_ENCODER_CHANNELS)
         record["val_metrics"] = {"val_rectangle_accuracy": record["val"]["accuracy"]} | {
             f"{name}_rectangle_accuracy": result["accuracy"] for name, result in record["test"].items()
         }
