@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,29 +71,38 @@ def family_contract(
     )
 
 
-def _load_npz(paths: list[Path], keys: tuple[str, ...]) -> dict[str, np.ndarray]:
-    parts = []
-    for path in paths:
+def load_dataset_npz(
+    paths: Sequence[Path], keys: tuple[str, ...], frame_keys: tuple[str, ...] = ("image_index",), family: str = ""
+) -> dict[str, np.ndarray]:
+    """The ``keys`` arrays of one or more ``grasp dataset`` npz files, concatenated in order.
+
+    ``frame_keys`` hold frame indices and ``scene_keys`` scene ids: both are offset per file so they stay unique.
+    ``family`` names the ``grasp dataset --family`` that makes such files, for the error messages.
+
+    Raises:
+        FileNotFoundError: a file that is not there.
+        UsageError: no files, or a file without one of ``keys``.
+    """
+    if not paths:
+        raise UsageError("no dataset files given")
+    merged: dict[str, list[np.ndarray]] = {key: [] for key in keys}
+    frame_offset, scene_offset = 0, 0
+    what = f"a {family} dataset" if family else "a dataset of this family"
+    make = f"grasp dataset --family {family}" if family else "grasp dataset"
+    for path in map(Path, paths):
         if not path.is_file():
-            raise FileNotFoundError(f"dataset not found: {path} (make one with `grasp dataset`)")
+            raise FileNotFoundError(f"dataset not found: {path} (make one with `{make}`)")
         with np.load(path) as data:
-            missing = [k for k in keys if k not in data]
+            missing = [key for key in keys if key not in data]
             if missing:
-                raise UsageError(f"{path}: not a dataset of this family (no {', '.join(missing)})")
-            parts.append({k: data[k] for k in keys})
-    merged: dict[str, np.ndarray] = {}
-    image_offset, scene_offset = 0, 0
-    for part in parts:
+                raise UsageError(f"{path}: not {what} (no {', '.join(missing)})")
+            part = {key: data[key] for key in keys}
         for key in keys:
-            value = part[key]
-            if key == "image_index":
-                value = value + image_offset
-            if key == "scene_keys":
-                value = value + scene_offset
-            merged.setdefault(key, []).append(value)  # type: ignore[arg-type]
-        image_offset += len(part["images"])
+            offset = frame_offset if key in frame_keys else scene_offset if key == "scene_keys" else 0
+            merged[key].append(part[key] + offset if offset else part[key])
+        frame_offset += len(part["images"])
         scene_offset += int(part["scene_keys"].max()) + 1 if len(part["scene_keys"]) else 0
-    return {key: np.concatenate(values) for key, values in merged.items()}  # type: ignore[arg-type]
+    return {key: np.concatenate(values) for key, values in merged.items()}
 
 
 def train_family(
@@ -136,7 +146,7 @@ def train_family(
         }
         return record
     if family == "distance":
-        arrays = _load_npz(data, ("images", "image_index", "motions", "distances", "scene_keys"))
+        arrays = load_dataset_npz(data, ("images", "image_index", "motions", "distances", "scene_keys"))
         model, report = train_distance_model(
             arrays["images"], arrays["image_index"], arrays["motions"], arrays["distances"], arrays["scene_keys"],
             RegressionTrainConfig(epochs=epochs, samples_per_epoch=DISTANCE_PAIRS_PER_EPOCH), progress=progress,
@@ -144,7 +154,7 @@ def train_family(
         description = (f"{len(arrays['images'])} frames, {len(arrays['distances'])} (frame, action) pairs labelled "
                        "with the distance to the nearest antipodal grasp (0.001 m/deg)")
     else:
-        arrays = _load_npz(data, ("images", "labels", "scene_keys"))
+        arrays = load_dataset_npz(data, ("images", "labels", "scene_keys"))
         model, report = train_motion_model(
             arrays["images"], arrays["labels"], arrays["scene_keys"], RegressionTrainConfig(epochs=epochs),
             progress=progress,

@@ -50,7 +50,7 @@ from torch import nn
 
 from grasp_bringup.evaluation_stats import wilson_interval
 from grasp_bringup.factory import UsageError
-from grasp_bringup.family_training import family_contract
+from grasp_bringup.family_training import family_contract, load_dataset_npz
 
 MAX_RECTANGLES_PER_FRAME = 30
 #: Pixels that one radian of grasp-angle difference weighs in ``thin_rectangles``' distance: 30 degrees (the
@@ -65,26 +65,15 @@ SEED002_ACCURACY = {("ggcnn", "10%"): 0.76404, ("vqvae+ggcnn", "10%"): 0.853933}
 
 def load_grasp_map_data(paths: Sequence[Path]) -> dict[str, np.ndarray]:
     """The arrays of one or more grasp-map npz files, merged (frame and scene indices kept unique)."""
-    merged: dict[str, list[np.ndarray]] = {key: [] for key in GRASP_MAP_KEYS}
-    frame_offset, scene_offset = 0, 0
-    for path in paths:
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"dataset not found: {path} (make one with `grasp dataset --family grasp_map`)")
-        with np.load(path) as data:
-            missing = [key for key in GRASP_MAP_KEYS if key not in data]
-            if missing:
-                raise UsageError(f"{path}: not a grasp_map dataset (no {', '.join(missing)})")
-            part = {key: data[key] for key in GRASP_MAP_KEYS}
-        merged["images"].append(part["images"].astype(np.float32))
-        merged["rectangles"].append(part["rectangles"].astype(np.float64).reshape(-1, 5))
-        merged["rectangle_image"].append(part["rectangle_image"].astype(np.int64) + frame_offset)
-        merged["scene_keys"].append(part["scene_keys"].astype(np.int64) + scene_offset)
-        frame_offset += len(part["images"])
-        scene_offset += int(part["scene_keys"].max()) + 1 if len(part["scene_keys"]) else 0
-    if frame_offset == 0:
+    arrays = load_dataset_npz(paths, GRASP_MAP_KEYS, frame_keys=("rectangle_image",), family="grasp_map")
+    if len(arrays["images"]) == 0:
         raise UsageError(f"no frames in {', '.join(str(p) for p in paths)}")
-    return {key: np.concatenate(values) for key, values in merged.items()}
+    return {
+        "images": arrays["images"].astype(np.float32),
+        "rectangles": arrays["rectangles"].astype(np.float64).reshape(-1, 5),
+        "rectangle_image": arrays["rectangle_image"].astype(np.int64),
+        "scene_keys": arrays["scene_keys"].astype(np.int64),
+    }
 
 
 def thin_indices(
