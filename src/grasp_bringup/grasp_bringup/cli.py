@@ -312,6 +312,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="grasp_map: the GG-CNN encoder's channels per strided convolution, comma-separated; the decoder "
         "mirrors them (default GG-CNN's 32,16,8)",
     )
+    train_family.add_argument(
+        "--samples-per-epoch", type=positive_int, default=None,
+        help="distance / pregrasp: training samples drawn per epoch (default: distance 40,000 (frame, action) "
+        "pairs, pregrasp all frames)",
+    )
 
     evaluate = sub.add_parser("evaluate", help="success rate, steps and latency; closed loop vs open-loop baseline")
     evaluate.add_argument("--model", default=str(DEFAULT_MODEL), help="ONNX model (default: the shipped one)")
@@ -481,7 +486,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         from grasp_bringup.family_training import train_family
 
         record = train_family(args.family, args.data, args.out, args.epochs, test=tuple(args.test),
-                              channels=args.channels)
+                              channels=args.channels, samples_per_epoch=args.samples_per_epoch)
         metrics = {k: v for k, v in record.get("val_metrics", {}).items() if isinstance(v, float)}
         print(f"wrote {args.out} ({args.family}); held-out: " + ", ".join(f"{k} {v:.4g}" for k, v in metrics.items()))
     elif args.command == "evaluate" and args.robot == "all":

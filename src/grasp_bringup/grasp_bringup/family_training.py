@@ -113,12 +113,14 @@ def train_family(
     progress: bool = True,
     test: tuple[Path, ...] = (),
     channels: tuple[int, ...] | None = None,
+    samples_per_epoch: int | None = None,
 ) -> dict[str, Any]:
     """Train ``family`` on ``data`` (bags for q, npz datasets otherwise), export to ``out``; the report.
 
     ``test``: grasp_map only, datasets of objects no training saw, scored with the rectangle metric after
     training (reported, never used to choose the epoch). ``channels``: grasp_map only, the GG-CNN encoder's
-    channels (None: GG-CNN's 32, 16, 8).
+    channels (None: GG-CNN's 32, 16, 8). ``samples_per_epoch``: distance / pregrasp only, training samples
+    drawn per epoch (None: ``DISTANCE_PAIRS_PER_EPOCH`` pairs for distance, every frame for pregrasp).
     """
     from grasp_perception.regression_training import RegressionTrainConfig, train_distance_model, train_motion_model
 
@@ -130,6 +132,9 @@ def train_family(
         raise UsageError("--test scores grasp-map datasets with the rectangle metric: only for --family grasp_map")
     if channels is not None and family != "grasp_map":
         raise UsageError("--channels sizes the GG-CNN: only for --family grasp_map")
+    if samples_per_epoch is not None and family not in ("distance", "pregrasp"):
+        raise UsageError("--samples-per-epoch draws training samples of a dataset: only for --family distance or "
+                         "pregrasp")
     if family == "q":
         return _train_q(data, out, epochs, command, progress)
     if family == "grasp_map":
@@ -149,14 +154,16 @@ def train_family(
         arrays = load_dataset_npz(data, ("images", "image_index", "motions", "distances", "scene_keys"))
         model, report = train_distance_model(
             arrays["images"], arrays["image_index"], arrays["motions"], arrays["distances"], arrays["scene_keys"],
-            RegressionTrainConfig(epochs=epochs, samples_per_epoch=DISTANCE_PAIRS_PER_EPOCH), progress=progress,
+            RegressionTrainConfig(epochs=epochs, samples_per_epoch=samples_per_epoch or DISTANCE_PAIRS_PER_EPOCH),
+            progress=progress,
         )
         description = (f"{len(arrays['images'])} frames, {len(arrays['distances'])} (frame, action) pairs labelled "
                        "with the distance to the nearest antipodal grasp (0.001 m/deg)")
     else:
         arrays = load_dataset_npz(data, ("images", "labels", "scene_keys"))
         model, report = train_motion_model(
-            arrays["images"], arrays["labels"], arrays["scene_keys"], RegressionTrainConfig(epochs=epochs),
+            arrays["images"], arrays["labels"], arrays["scene_keys"],
+            RegressionTrainConfig(epochs=epochs, samples_per_epoch=samples_per_epoch),
             progress=progress,
         )
         description = (f"{len(arrays['images'])} frames at the pregrasp height labelled with the motion to the "

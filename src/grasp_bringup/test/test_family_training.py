@@ -89,7 +89,11 @@ def test_distance_family_trains_exports_and_runs_seed_001s_controller(tmp_path: 
     data = distance_dataset(spec, DepthPreprocessing(), progress=False)
     assert len(data["distances"]) == 6 * len(data["images"]) > 0 and np.all(data["distances"] >= 0)
     path = save_dataset(tmp_path / "distance.npz", data, spec)
-    train_family("distance", [path], tmp_path / "distance.onnx", epochs=1, progress=False)
+    record = train_family("distance", [path], tmp_path / "distance.onnx", epochs=1, progress=False,
+                          samples_per_epoch=7)
+    assert record["config"]["samples_per_epoch"] == 7
+    with pytest.raises(UsageError, match="only for --family distance or pregrasp"):
+        train_family("grasp_map", [path], tmp_path / "map.onnx", epochs=1, progress=False, samples_per_epoch=7)
     scorer = OnnxGraspScorer(tmp_path / "distance.onnx")
     assert scorer.objective == "minimise" and scorer.target.output_name == "distance"
     settings = RunSettings(controller="cem", model=str(tmp_path / "distance.onnx"), object_set="heldout",
