@@ -34,6 +34,8 @@ SETTLE_TIME = 0.06  # seconds of physics after the last waypoint
 MONITOR_EVERY = 5  # physics steps between checks of the approach (late push trigger, contact forces)
 LABEL_METHOD = "gripper_opening"
 #: Why a failed episode failed (decided from simulation state, for analysis only).
+#: m: a squeezing contact lies at most this far outside the gap between the pads' inner faces
+SQUEEZE_CONTACT_TOLERANCE = 0.002
 FAILURE_CATEGORIES = ("missed", "slipped", "pushed", "collision", "budget", "flipped", "other")
 _PHYSICS_STREAM = 1  # child seeds of the episode seed: object physics
 _PUSH_STREAM = 2  # ... and the late push
@@ -781,8 +783,9 @@ class GraspWorld:
     def _pad_contacts(self, squeeze_only: bool) -> tuple[set[int], set[int], set[int]]:
         """Objects touching the left pad, the right pad, and the table.
 
-        ``squeeze_only`` counts a pad contact only when it pushes along the closing axis (within 60 degrees):
-        a squeeze, not a fingertip resting on top of an object.
+        ``squeeze_only`` counts a pad contact only when it pushes along the closing axis (within 60 degrees) on
+        the pad's inner face, in the gap between the pads: a squeeze, not a fingertip resting on top of an object
+        nor a handle hooked round the outside of a closed finger.
         """
         left, right, table = set(), set(), set()
         n = self.data.ncon
@@ -790,20 +793,27 @@ class GraspWorld:
             return left, right, table
         contacts = self.data.contact
         closing_axis = self.data.site_xmat[self._pinch_id].reshape(3, 3)[:, 0]
-        for g1, g2, frame in zip(contacts.geom1[:n], contacts.geom2[:n], contacts.frame[:n], strict=True):
+        pinch = self.data.site_xpos[self._pinch_id]
+        half_gap = max(0.0, self.gripper_opening()) / 2 + SQUEEZE_CONTACT_TOLERANCE
+        for g1, g2, frame, point in zip(contacts.geom1[:n], contacts.geom2[:n], contacts.frame[:n], contacts.pos[:n],
+                                        strict=True):
             for a, b in ((g1, g2), (g2, g1)):
                 obj = self._geom_object[b]
                 if obj < 0:
                     continue
                 if a == self._table_geom:
                     table.add(int(obj))
-                elif a in self._pad_geoms and (not squeeze_only or abs(frame[:3] @ closing_axis) > 0.5):
+                elif a in self._pad_geoms and (
+                    not squeeze_only
+                    or (abs(frame[:3] @ closing_axis) > 0.5 and abs((point - pinch) @ closing_axis) <= half_gap)
+                ):
                     (left if a == self._pad_geoms[0] else right).add(int(obj))
         return left, right, table
 
-    def _between_pads(self, squeeze_only: bool) -> list[int]:
-        """Objects touching both pads whose centre of mass lies between them (along the closing axis)."""
-        left, right, _ = self._pad_contacts(squeeze_only)
+    def _between_pads(self) -> list[int]:
+        """Objects touching both pads (any contact) whose centre of mass lies between them (along the closing
+        axis)."""
+        left, right, _ = self._pad_contacts(squeeze_only=False)
         rotation = self.data.site_xmat[self._pinch_id].reshape(3, 3)
         pinch = self.data.site_xpos[self._pinch_id]
         half_gap = max(0.0, self.gripper_opening()) / 2 + 0.01  # + a pad's thickness
@@ -813,9 +823,15 @@ class GraspWorld:
             if abs(rotation[:, 0] @ (self.data.xipos[self._object_body_ids[i]] - pinch)) <= half_gap
         ]
 
+    def _squeezed_objects(self) -> list[int]:
+        """Objects both pads push on along the closing axis, wherever their centre of mass lies: a tee held by
+        its bar or an L bracket by one leg is squeezed although its mass sits centimetres off the closing line."""
+        left, right, _ = self._pad_contacts(squeeze_only=True)
+        return sorted(left & right)
+
     def _squeezed_object(self) -> int | None:
         """The object squeezed between the pads (right after closing), if any."""
-        squeezed = self._between_pads(squeeze_only=True)
+        squeezed = self._squeezed_objects()
         return squeezed[0] if squeezed else None
 
     def ground_truth(self) -> GroundTruth:
@@ -825,9 +841,10 @@ class GraspWorld:
         rise = self._object_com()[:, 2] - self._com_at_close[:, 2]
         lifted = [i for i in range(len(self.objects)) if rise[i] >= cfg.lifted_rise and i not in on_table]
         lifted_index = max(lifted, key=lambda i: rise[i]) if lifted else None
-        # Held: lifted, touching both pads (at any angle: a lifted object is not resting on a fingertip),
-        # between them.
-        held_up = [i for i in self._between_pads(squeeze_only=False) if i in lifted]
+        # Held: lifted, and squeezed by both pads, or touching both (at any angle: a lifted object is not resting
+        # on a fingertip) with its centre of mass between them.
+        held_up = [i for i in sorted(set(self._between_pads()) | set(self._squeezed_objects()))
+                   if i in lifted]
         held = max(held_up, key=lambda i: rise[i]) if held_up else None
         tilt = 0.0
         if lifted_index is not None:

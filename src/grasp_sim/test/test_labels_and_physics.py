@@ -53,6 +53,37 @@ def test_a_held_box_survives_the_shake_and_the_label_agrees(world):
     assert "after shaking" in result.detail and "held" in result.detail and "agrees=yes" in result.detail
 
 
+def tee(bar_thickness: float = 0.01) -> ObjectSpec:
+    """A T in plan view: a bar 8 cm long and a stem 8 x 2 cm from its middle, 4 cm tall; the centre of mass lies
+    3 cm off the bar, along the bar's thickness."""
+    height = 0.04
+    bar = ObjectPart("box", size=(bar_thickness / 2, 0.04, height / 2), pos=(0.0, 0.0, height / 2))
+    stem = ObjectPart("box", size=(0.04, 0.01, height / 2), pos=(bar_thickness / 2 + 0.04, 0.0, height / 2))
+    return ObjectSpec(name="tee", parts=(bar, stem), mass=0.15, height=height, family="tee",
+                      friction=(0.6, 0.005, 0.0001))
+
+
+def test_a_tee_held_by_its_bar_is_held_although_its_mass_lies_off_the_closing_line(world):
+    """The audit once required the centre of mass between the pads: tees held by the bar, L brackets by one
+    leg and hooks, lifted 15 cm without tilting, were called 'flipped' and their labels 'wrong'."""
+    world.reset(3, objects=[tee()])
+    state = world.object_states()[0]
+    along_bar = np.array([-np.sin(state.yaw), np.cos(state.yaw)])
+    x, y = state.position[:2] + 0.028 * along_bar  # on the bar, clear of the stem
+    world.move_to(GripperPose(x, y, state.height + 0.08, state.yaw))
+    world.move_to(GripperPose(x, y, 0.02, state.yaw))
+    world.close_gripper()
+    com_offset = (world.data.xipos[world._object_body_ids[0]][:2] - np.array([x, y])) @ np.array(
+        [np.cos(state.yaw), np.sin(state.yaw)])
+    assert com_offset > 0.02  # the mass lies well outside the 1 cm gap between the pads
+    result = world.lift_test()
+    assert result.opening_shaken == pytest.approx(0.01, abs=0.002)  # the bar's thickness
+    assert result.truth.lifted_rise > 0.13 and result.truth.lifted_tilt_deg < 5
+    assert result.truth.held_after_close == result.truth.held_object == "tee__0"
+    assert result.success and result.agrees
+    assert failure_category(result.truth, result.success, "policy_close") is None
+
+
 def test_a_box_heavier_than_grip_force_and_friction_allow_slips(world):
     friction = 0.3
     capacity = 2 * friction * world.gripper.grip_force / GRAVITY  # kg: two pads, static
