@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from grasp_datacollect.policies import POLICY_NAMES, BiasedPolicy, ExploringLearnedPolicy, RandomPolicy
 from grasp_servo.cem import CEMConfig
 from grasp_servo.controllers import ClosedLoopController, Controller, OpenLoopController
-from grasp_servo.distance_servo import DistanceController, DistanceServo, DistanceServoConfig
+from grasp_servo.distance_servo import DistanceController, DistanceServo, distance_servo_config
 from grasp_servo.robot_profiles import get_profile
 from grasp_servo.servo import CEMServo, ServoConfig
 from grasp_servo.threshold import OpenLoopThresholdController, ThresholdConfig, ThresholdController, ThresholdServo
@@ -267,7 +267,8 @@ def _distance_controller(settings: RunSettings, scorer: OnnxGraspScorer, workspa
 
     if settings.controller == "open_loop":  # one look: move to the best candidate of the first frame (one-shot)
         return OpenLoopController(MaximisedScorer(scorer), CEMServo(servo_config(settings), workspace))
-    config = replace(DistanceServoConfig(), approach_steps=settings.approach_steps)
+    config = distance_servo_config(settings.approach_steps, settings.cem_samples, settings.cem_elites,
+                                   settings.cem_iterations)
     controller = DistanceController(scorer, DistanceServo(config, workspace))
     if settings.controller == "learned":
         return ExploringLearnedPolicy(controller, explore_probability=settings.explore_probability)

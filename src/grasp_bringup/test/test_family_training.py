@@ -101,6 +101,11 @@ def test_distance_family_trains_exports_and_runs_seed_001s_controller(tmp_path: 
     assert settings.max_steps == 3  # the whole descent, though the step budget is 2
     controller = build_controller(settings)
     assert isinstance(controller, DistanceController)
+    assert controller.servo.config.cem.samples == 64 and controller.servo.config.cem.initial_std_xy == 0.03
+    sized = build_controller(replace(settings, cem_samples=32, cem_elites=4, cem_iterations=2))
+    assert (sized.servo.config.cem.samples, sized.servo.config.cem.elites, sized.servo.config.cem.iterations) == (
+        32, 4, 2)  # --cem-* reach seed 001's servo; its neighbourhood stays
+    assert sized.servo.config.cem.initial_std_xy == 0.03
     from grasp_sim.world import GraspWorld
 
     summary = run_episode(GraspWorld(world_config(settings)), controller, NullSink(), 0, 12, max_steps=3)

@@ -46,6 +46,13 @@ class DistanceServoConfig:
             raise ValueError(f"approach_steps must be >= 1, got {self.approach_steps}")
 
 
+def distance_servo_config(approach_steps: int, samples: int, elites: int, iterations: int) -> DistanceServoConfig:
+    """Seed 001's servo with the descent length and CEM sizes a user set (the neighbourhood stays seed 001's)."""
+    base = DistanceServoConfig()
+    cem = replace(base.cem, samples=samples, elites=elites, iterations=iterations)
+    return replace(base, cem=cem, approach_steps=approach_steps)
+
+
 class DistanceServo:
     """Descends the predicted distance to the nearest grasp (seed 001, Algorithm 1)."""
 

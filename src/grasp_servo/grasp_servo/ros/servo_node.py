@@ -116,9 +116,10 @@ def build_controller(values: dict[str, Any]) -> tuple[FrameController, str, str]
         raise ParameterError(f"model_path is not usable here: {error}") from None
     workspace = workspace_from(values["workspace"])
     if scorer.objective == "minimise":
-        from grasp_servo.distance_servo import DistanceController, DistanceServo, DistanceServoConfig
+        from grasp_servo.distance_servo import DistanceController, DistanceServo, distance_servo_config
 
-        config_d = dataclasses.replace(DistanceServoConfig(), approach_steps=int(values["approach_steps"]))
+        config_d = distance_servo_config(int(values["approach_steps"]), int(values["cem_samples"]),
+                                         int(values["cem_elites"]), int(values["cem_iterations"]))
         return DistanceController(scorer, DistanceServo(config_d, workspace)), str(model), sha
     servo = CEMServo(servo_config(values), workspace)
     return ClosedLoopController(scorer, servo), str(model), sha
