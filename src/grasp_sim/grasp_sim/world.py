@@ -36,6 +36,9 @@ LABEL_METHOD = "gripper_opening"
 #: Why a failed episode failed (decided from simulation state, for analysis only).
 #: m: a squeezing contact lies at most this far outside the gap between the pads' inner faces
 SQUEEZE_CONTACT_TOLERANCE = 0.002
+#: m: pads closer than this are shut: nothing lies between them (a sphere caged on closed fingertips, a mug handle
+#: threaded over closed fingers are carried, not held between the pads)
+PADS_SHUT_OPENING = 0.0005
 FAILURE_CATEGORIES = ("missed", "slipped", "pushed", "collision", "budget", "flipped", "other")
 _PHYSICS_STREAM = 1  # child seeds of the episode seed: object physics
 _PUSH_STREAM = 2  # ... and the late push
@@ -812,7 +815,9 @@ class GraspWorld:
 
     def _between_pads(self) -> list[int]:
         """Objects touching both pads (any contact) whose centre of mass lies between them (along the closing
-        axis)."""
+        axis); none when the pads are shut."""
+        if self.gripper_opening() < PADS_SHUT_OPENING:
+            return []
         left, right, _ = self._pad_contacts(squeeze_only=False)
         rotation = self.data.site_xmat[self._pinch_id].reshape(3, 3)
         pinch = self.data.site_xpos[self._pinch_id]
@@ -826,6 +831,8 @@ class GraspWorld:
     def _squeezed_objects(self) -> list[int]:
         """Objects both pads push on along the closing axis, wherever their centre of mass lies: a tee held by
         its bar or an L bracket by one leg is squeezed although its mass sits centimetres off the closing line."""
+        if self.gripper_opening() < PADS_SHUT_OPENING:
+            return []
         left, right, _ = self._pad_contacts(squeeze_only=True)
         return sorted(left & right)
 
