@@ -82,6 +82,21 @@ def test_bad_servo_parameters_stop_the_node_in_one_line(ros: None, overrides: di
     assert message in str(caught.value) and "\n" not in str(caught.value)
 
 
+def test_a_distance_model_gets_the_cem_sizes(ros: None) -> None:
+    """cem_* reach seed 001's servo too (they were once ignored for distance models); its neighbourhood stays."""
+    from grasp_servo.ros.servo_node import ServoNode
+
+    model = Path(__file__).resolve().parents[2] / "grasp_bringup/grasp_bringup/models/grasp_distance.onnx"
+    overrides = {"model_path": str(model), "frame_source": "camera", "cem_samples": 32, "cem_elites": 4,
+                 "cem_iterations": 2}
+    node = ServoNode(parameter_overrides=[Parameter(name, value=value) for name, value in overrides.items()])
+    try:
+        cem = node.session.controller.servo.config.cem
+        assert (cem.samples, cem.elites, cem.iterations) == (32, 4, 2) and cem.initial_std_xy == 0.03
+    finally:
+        node.destroy_node()
+
+
 def test_bad_motion_parameters_stop_the_node(ros: None) -> None:
     from grasp_servo.ros.motion_node import MotionNode
 
