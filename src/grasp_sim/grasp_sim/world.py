@@ -33,12 +33,12 @@ WAYPOINT_SPACING = 0.02  # metres between IK waypoints on a Cartesian path
 SETTLE_TIME = 0.06  # seconds of physics after the last waypoint
 MONITOR_EVERY = 5  # physics steps between checks of the approach (late push trigger, contact forces)
 LABEL_METHOD = "gripper_opening"
-#: Why a failed episode failed (decided from simulation state, for analysis only).
 #: m: a squeezing contact lies at most this far outside the gap between the pads' inner faces
 SQUEEZE_CONTACT_TOLERANCE = 0.002
 #: m: pads closer than this are shut: nothing lies between them (a sphere caged on closed fingertips, a mug handle
 #: threaded over closed fingers are carried, not held between the pads)
 PADS_SHUT_OPENING = 0.0005
+#: Why a failed episode failed (decided from simulation state, for analysis only).
 FAILURE_CATEGORIES = ("missed", "slipped", "pushed", "collision", "budget", "flipped", "other")
 _PHYSICS_STREAM = 1  # child seeds of the episode seed: object physics
 _PUSH_STREAM = 2  # ... and the late push
