@@ -38,6 +38,11 @@ ROBOTS = ("ur5", "abb", "jaco", "gen3")
 SIMS = ("mujoco", "gazebo", "none")
 GRIPPER_ACTION_TYPES = ("gripper_command", "parallel_gripper_command")
 TRUE_VALUES = ("true", "1", "yes")
+# Servo settings a launch argument may override (empty = the value in params_file); the type each parses to.
+SERVO_SETTINGS = {
+    "cem_samples": int, "cem_elites": int, "cem_iterations": int, "step_budget": int,
+    "threshold_mm": float, "threshold_deg": float, "descent_steps": int, "track_peaks": int,
+}
 
 
 def _text(context, name: str) -> str:
@@ -46,6 +51,20 @@ def _text(context, name: str) -> str:
 
 def _flag(context, name: str) -> bool:
     return _text(context, name).lower() in TRUE_VALUES
+
+
+def _servo_settings(context) -> dict:
+    """The servo settings given as launch arguments, typed (ROS 2 parameters are typed: 5 is not 5.0)."""
+    settings = {}
+    for name, kind in SERVO_SETTINGS.items():
+        text = _text(context, name)
+        if not text:
+            continue
+        try:
+            settings[name] = kind(text)
+        except ValueError:
+            raise RuntimeError(f"{name}:={text} is not {'an integer' if kind is int else 'a number'}") from None
+    return settings
 
 
 def _robot_params(context, robot: str) -> str:
@@ -133,7 +152,7 @@ def launch_setup(context, *args, **kwargs):
         nodes.append(_node("grasp_perception", "perception_node", [params_file, {**common, **model_override}]))
     nodes.append(_node("grasp_servo", "servo_node", [params_file, robot_file, {
         **common, **model_override, "robot": robot, "frame_source": frame_source, "object_set": object_set,
-        "controller": _text(context, "controller"),
+        "controller": _text(context, "controller"), **_servo_settings(context),
     }]))
     motion = {**common, "robot": robot, "ik_backend": _text(context, "ik"), "gripper_action_type": gripper_action_type}
     moveit_params_file = _text(context, "moveit_params_file")
@@ -191,6 +210,18 @@ def generate_launch_description():
          "the success model shipped with grasp_bringup", None),
         ("controller", "auto", "the servo: cem (scoring models) or threshold (regression models); auto = the one "
          "the model's contract names; a mismatched pair is refused", ["auto", "cem", "threshold"]),
+        ("cem_samples", "", "CEM candidates per iteration (empty = params_file's, 64); the node checks ranges", None),
+        ("cem_elites", "", "CEM elites refitted per iteration (empty = params_file's, 6)", None),
+        ("cem_iterations", "", "CEM iterations per servo step (empty = params_file's, 3)", None),
+        ("step_budget", "", "servo steps before an episode gives up (empty = params_file's, 20)", None),
+        ("threshold_mm", "", "threshold servo: grasp once the predicted translation is under this, mm (empty = "
+         "params_file's, 0.5)", None),
+        ("threshold_deg", "", "threshold servo: and the predicted rotation under this, deg (empty = params_file's, "
+         "0.5)", None),
+        ("descent_steps", "", "threshold servo: 1 = seed 003's blind taught descent, more = guarded, following "
+         "the grasp map (empty = params_file's, 1)", None),
+        ("track_peaks", "", "threshold servo, grasp maps: 1 = the best grasp of every frame, 3 = follow one "
+         "(empty = params_file's, 1)", None),
         ("ik", "builtin", "IK backend of grasp_motion: builtin (mink, no MoveIt) or moveit (moveit_py)",
          ["builtin", "moveit"]),
         ("gripper_action_type", "gripper_command", "the gripper's action type, for grasp_motion and the sim robot: "

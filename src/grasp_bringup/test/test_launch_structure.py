@@ -105,6 +105,17 @@ def test_real_arm_moveit_no_record(launch_files: dict[str, ModuleType]) -> None:
     assert motion["ik_backend"] == "moveit"
 
 
+def test_servo_settings_reach_the_servo_typed(launch_files: dict[str, ModuleType]) -> None:
+    entities, _ = run(launch_files["servo.launch.py"], cem_samples="128", cem_iterations="4", threshold_mm="5",
+                      descent_steps="6", track_peaks="3")
+    _, servo = params(nodes_only(entities)[2])
+    assert servo["cem_samples"] == 128 and servo["cem_iterations"] == 4 and servo["descent_steps"] == 6
+    assert servo["threshold_mm"] == 5.0 and isinstance(servo["threshold_mm"], float)  # a 5 would be refused
+    assert servo["track_peaks"] == 3 and "cem_elites" not in servo  # not given: the params file's value
+    with pytest.raises(RuntimeError, match="cem_samples:=many is not an integer"):
+        run(launch_files["servo.launch.py"], cem_samples="many")
+
+
 def test_bad_arguments_are_errors(launch_files: dict[str, ModuleType]) -> None:
     with pytest.raises(RuntimeError, match="robot parameter file"):
         run(launch_files["servo.launch.py"], robot="kuka")
