@@ -32,6 +32,8 @@ from grasp_bringup.factory import (
     CONTROLLER_NAMES,
     DEFAULT_MODEL,
     DISTURBANCE_MODES,
+    PART_003,
+    PART_003_CAMERA_PX,
     SHIPPED_MODELS,
     RunSettings,
     UsageError,
@@ -286,6 +288,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="pregrasp: poses uniform in a box around the taught pregrasp pose, or Gaussian (seed 003; default "
         "uniform)",
     )
+    dataset.add_argument(
+        "--taught-part", action="store_true",
+        help="pregrasp: seed 003's own setting, one known part (--object-set SET:NAME, e.g. "
+        "heldout:heldout_box_120) whose one pregrasp pose is fixed to it, demonstrated once",
+    )
+    dataset.add_argument(
+        "--camera-px", type=positive_int, default=64,
+        help="the wrist camera's pixels per side (default 64); frames are resized to the model's 64 px as a real "
+        "camera's are, so more pixels give edges sub-pixel detail",
+    )
     dataset.add_argument("--object-set", default="shapes_train", help="training objects (default shapes_train)")
     dataset.add_argument("--seed", type=non_negative_int, default=1, help="scene seeds (default 1)")
     dataset.add_argument("--robot", choices=sorted(PROFILES), default="ur5", help="the arm (default ur5)")
@@ -381,6 +393,16 @@ def build_parser() -> argparse.ArgumentParser:
     for family, path in SHIPPED_MODELS.items():
         experiments.add_argument(f"--{family.replace('_', '-')}-model", default=str(path),
                                  help=f"the {family} model (default: the shipped one)")
+    experiments.add_argument(
+        "--part-003", default=PART_003,
+        help=f"seed 003's own setting: the one part (SET:NAME) --pregrasp-part-model was taught on "
+        f"(default {PART_003})",
+    )
+    experiments.add_argument(
+        "--part-camera-px-003", type=positive_int, default=PART_003_CAMERA_PX,
+        help=f"seed 003's own setting: the wrist camera's pixels per side (default {PART_003_CAMERA_PX}, the shipped "
+        "part model's)",
+    )
     experiments.add_argument("--grasp-map-train", default="", help="seed 002: comma-separated grasp_map datasets")
     experiments.add_argument("--grasp-map-test", default="", help="seed 002: held-out grasp_map dataset")
 
@@ -479,8 +501,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     elif args.command == "dataset":
         from grasp_bringup.family_datasets import DatasetSpec, make_dataset
 
-        spec = DatasetSpec(args.family, args.object_set, args.scenes, args.seed, args.robot, sampling=args.sampling,
-                           images_per_scene=args.images_per_scene, actions_per_image=args.actions_per_image)
+        spec = DatasetSpec(args.family, args.object_set, args.scenes, args.seed, args.robot, args.camera_px,
+                           args.sampling, args.images_per_scene, args.actions_per_image, args.taught_part)
+        if args.taught_part and args.family != "pregrasp":
+            raise UsageError(f"--taught-part is for --family pregrasp, not {args.family}")
         print(make_dataset(spec, args.out))
     elif args.command == "train-family":
         from grasp_bringup.family_training import train_family
@@ -538,7 +562,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             raise UsageError("seed 002 trains on grasp_map datasets: give --grasp-map-train and --grasp-map-test "
                              "(make them with `grasp dataset --family grasp_map`), or leave 002 out of --seeds")
         models = {family: getattr(args, f"{family}_model") for family in SHIPPED_MODELS}
-        models.update(grasp_map_train=args.grasp_map_train, grasp_map_test=args.grasp_map_test)
+        models.update(grasp_map_train=args.grasp_map_train, grasp_map_test=args.grasp_map_test, part_003=args.part_003,
+                      part_camera_px_003=str(args.part_camera_px_003))
         trials = {"001": args.trials_001, "003": args.trials_003, "004": args.trials_004, "002": args.epochs_002,
                   "000": args.episodes_000}
         report = run_experiments(args.seeds, args.out, models, trials, args.workers, args.approach_steps)

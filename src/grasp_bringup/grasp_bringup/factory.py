@@ -38,8 +38,13 @@ SHIPPED_MODELS = {
     "distance": MODELS_DIR / "grasp_distance.onnx",
     "pregrasp": MODELS_DIR / "pregrasp_motion.onnx",
     "pregrasp_gaussian": MODELS_DIR / "pregrasp_motion_gaussian.onnx",
+    "pregrasp_part": MODELS_DIR / "pregrasp_part_box120.onnx",  # seed 003's setting: one taught part (PART_003)
     "grasp_map": MODELS_DIR / "grasp_map.onnx",
 }
+
+
+PART_003 = "heldout:heldout_box_120"  # the part pregrasp_part_box120.onnx was taught (a 108 x 40 x 44 mm block)
+PART_003_CAMERA_PX = 128  # the camera it was trained with: 128 px frames, area-resized to the model's 64 px
 
 
 class UsageError(ValueError):

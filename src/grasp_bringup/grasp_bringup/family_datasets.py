@@ -14,7 +14,9 @@ preprocessed as the model's contract says. Datasets are saved as npz with their 
   camera's intrinsics at the depth of the surface under it.
 - ``pregrasp_dataset`` (seed 003, Algorithm 1): poses at the pregrasp height sampled uniformly or from a
   Gaussian around an object's taught pregrasp pose; the label is the motion (dx, dy, dyaw) from the pose to
-  the taught pregrasp pose of the object nearest the pinch point, in the pose's yaw-aligned frame.
+  the taught pregrasp pose of the object nearest the pinch point, in the pose's yaw-aligned frame. With
+  ``taught_part`` (the seed's own setting: one known part, its grasp shown once), every scene holds that one part
+  and its one pregrasp pose is fixed to the part (``part_pregrasp``).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from tqdm.auto import tqdm
 CAMERA_ABOVE_PINCH = 0.058  # m, every gripper of the world (grasp_sim.arms.gripper)
 PREGRASP_HEIGHT = 0.12  # m above the grasp height: clear of the tallest objects (0.094 m) with the fingertips
 SAMPLING_MODES = ("uniform", "gaussian")
+PART_DEMONSTRATION_SEED = 2_990_000  # the one scene in which a taught part's grasp is demonstrated
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class DatasetSpec:
     sampling: str = "uniform"
     images_per_scene: int = 0
     actions_per_image: int = 0
+    taught_part: bool = False  # pregrasp: one part (object_set SET:NAME), one pregrasp pose fixed to it
 
 
 def _world(spec: DatasetSpec, min_objects: int = 1, max_objects: int = 5) -> GraspWorld:
@@ -246,6 +250,37 @@ def nearest_pregrasp(pose: GripperPose, objects: list[TaughtObject]) -> GripperP
     return nearest.pregrasp_for(pose)
 
 
+def demonstrated_part_yaw(world: GraspWorld) -> float:
+    """Seed 003's one demonstration: the yaw of the part's taught grasp relative to the part's own yaw (rad),
+    taken once, in the scene ``PART_DEMONSTRATION_SEED``.
+
+    Raises:
+        ValueError: the world's object set is not one part (``SET:NAME``), or the part has no grasp.
+    """
+    if len(world.object_pool) != 1 or world.config.max_objects != 1:
+        raise ValueError(f"a taught part needs an object set of one object (SET:NAME, e.g. heldout:heldout_box_120) "
+                         f"and one object per scene; {world.config.object_set!r} has {len(world.object_pool)}, "
+                         f"max_objects {world.config.max_objects}")
+    world.reset(PART_DEMONSTRATION_SEED)
+    taught = taught_pregrasps(world, np.random.default_rng(PART_DEMONSTRATION_SEED))
+    if not taught:
+        raise ValueError(f"{world.objects[0].name} has no antipodal grasp to demonstrate")
+    (part,) = world.object_states()
+    return float(wrap_half_turn(taught[0].primary.yaw - part.yaw))
+
+
+def part_pregrasp(world: GraspWorld, part_yaw: float, pregrasp_height: float = PREGRASP_HEIGHT
+                  ) -> list[TaughtObject]:
+    """The taught part's one pregrasp pose in this scene: over the part's origin, ``part_yaw`` from its yaw.
+
+    Unlike ``taught_pregrasps`` (every grasp near the centre of an unknown object, ~mm apart), this pose is fixed
+    to the part, as seed 003's taught pose was: what makes a sub-millimetre target well defined.
+    """
+    (part,) = world.object_states()
+    pose = [part.position[0], part.position[1], world.profile.workspace.z_min + pregrasp_height, part.yaw + part_yaw]
+    return [TaughtObject(part.position[:2].copy(), np.array([pose]))]
+
+
 def pregrasp_label(pose: GripperPose, objects: list[TaughtObject]) -> np.ndarray:
     """(dx, dy, dyaw) from ``pose`` to its taught pregrasp pose (``nearest_pregrasp``), in its yaw-aligned frame."""
     motion = motion_between(pose, nearest_pregrasp(pose, objects))
@@ -264,13 +299,14 @@ def pregrasp_dataset(
     """
     if spec.sampling not in SAMPLING_MODES:
         raise ValueError(f"sampling must be one of {', '.join(SAMPLING_MODES)}, got {spec.sampling!r}")
-    world = _world(spec)
+    world = _world(spec, max_objects=1 if spec.taught_part else 5)
+    part_yaw = demonstrated_part_yaw(world) if spec.taught_part else 0.0
     rng = np.random.default_rng(spec.seed)
     images, labels, scene_keys = [], [], []
     for scene in tqdm(range(spec.scenes), desc=f"pregrasp data ({spec.sampling})", unit="scene",
                       disable=not progress):
         world.reset(spec.seed * 100_000 + scene)
-        pregrasps = taught_pregrasps(world, rng)
+        pregrasps = part_pregrasp(world, part_yaw) if spec.taught_part else taught_pregrasps(world, rng)
         if not pregrasps:
             continue
         for _ in range(spec.images_per_scene):
@@ -314,6 +350,7 @@ def make_dataset(spec: DatasetSpec, out: Path) -> str:
         what = f"{len(arrays['images'])} frames, {len(arrays['rectangles'])} grasp rectangles"
     else:
         arrays = pregrasp_dataset(spec, preprocessing)
-        what = f"{len(arrays['images'])} frames ({spec.sampling} around the taught pregrasp poses)"
+        around = f"the taught pose of {spec.object_set}" if spec.taught_part else "the taught pregrasp poses"
+        what = f"{len(arrays['images'])} frames ({spec.sampling} around {around})"
     save_dataset(out, arrays, spec)
     return f"wrote {out}: {what} from {spec.scenes} scenes of {spec.object_set}"

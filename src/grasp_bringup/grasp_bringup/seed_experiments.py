@@ -6,7 +6,8 @@ seed's own figure beside ours) and a plot where one helps; ``report.md`` joins t
 - 001 (Fig. 5): distance of the final pose to the nearest true grasp; seed 001's controller vs one shot, with
   and without the kinematic-noise model (``servo_precision.distance_trials``).
 - 003: threshold servoing's final error and iterations from random and partial-view starts, for models
-  trained on uniform and Gaussian data (``servo_precision.threshold_trials``).
+  trained on uniform and Gaussian data (``servo_precision.threshold_trials``), and in the seed's own setting: one
+  part whose pregrasp pose was taught once, servoed to by a model trained on that part (``--part-003``).
 - 004 (Table 1): failure rates of random, open loop and closed loop, with and without replacement
   (``replacement_experiment``).
 - 002: rectangle-metric accuracy of GG-CNN with all labels vs 10 %, with and without the VQ-VAE
@@ -75,15 +76,23 @@ def seed001(out: Path, model: str, trials: int, approach_steps: int) -> str:
     return "\n".join(lines)
 
 
-def seed003(out: Path, models: dict[str, str], trials: int) -> str:
-    """Seed 003: threshold servoing from random and partial-view starts, per training distribution."""
+def seed003(out: Path, models: dict[str, str], trials: int, part: str = "", part_model: str = "",
+            part_camera_px: int = 64) -> str:
+    """Seed 003: threshold servoing from random and partial-view starts, per training distribution; with
+    ``part`` and ``part_model``, also in the seed's own setting (one taught part, its pose fixed to it, seen by a
+    ``part_camera_px`` camera)."""
     rows: dict[str, dict[str, Any]] = {}
-    for sampling, model in models.items():
+    conditions = [(f"{sampling} data", model, "heldout", False, 64) for sampling, model in models.items()]
+    if part and part_model:
+        label = f"taught part {part.rsplit(':', 1)[-1]} ({part_camera_px} px camera)"
+        conditions.append((label, part_model, part, True, part_camera_px))
+    for label, model, object_set, taught_part, camera_px in conditions:
         for partial in (False, True):
-            name = f"{sampling} data, {'partial-view' if partial else 'random'} starts"
-            rows[name] = servo_precision.threshold_summary(
-                servo_precision.threshold_trials(model, trials, partial_view=partial)
-            )
+            name = f"{label}, {'partial-view' if partial else 'random'} starts"
+            rows[name] = servo_precision.threshold_summary(servo_precision.threshold_trials(
+                model, trials, object_set=object_set, partial_view=partial, taught_part=taught_part,
+                camera_px=camera_px,
+            ))
     (out / "seed003.json").write_text(json.dumps(rows, indent=2))
     figure, axes = plt.subplots(1, 2, figsize=(9, 3.6))
     for name, row in rows.items():
@@ -198,7 +207,9 @@ def run_experiments(
             sections[seed] = lambda: seed001(out, models["distance"], trials["001"], approach_steps)
         elif seed == "003":
             pregrasp = {"uniform": models["pregrasp"], "gaussian": models["pregrasp_gaussian"]}
-            sections[seed] = lambda p=pregrasp: seed003(out, p, trials["003"])
+            sections[seed] = lambda p=pregrasp: seed003(out, p, trials["003"], models.get("part_003", ""),
+                                                        models.get("pregrasp_part", ""),
+                                                        int(models.get("part_camera_px_003", 64)))
         elif seed == "004":
             sections[seed] = lambda: seed004(out, models["success"], trials["004"], 4, workers)
         elif seed == "002":

@@ -26,7 +26,7 @@ from grasp_sim.world import GraspWorld
 from tqdm.auto import tqdm
 
 from grasp_bringup.factory import RunSettings, build_controller, world_config
-from grasp_bringup.family_datasets import nearest_pregrasp, taught_pregrasps
+from grasp_bringup.family_datasets import demonstrated_part_yaw, nearest_pregrasp, part_pregrasp, taught_pregrasps
 
 PRECISION_SEED_BASE = 3_000_000  # scenes no dataset generator uses (they use seed * 100_000 + scene, seed < 30)
 
@@ -44,19 +44,26 @@ class ThresholdTrial:
 
 def threshold_trials(
     model: str, trials: int, object_set: str = "heldout", partial_view: bool = False, max_iterations: int = 10,
-    robot: str = "ur5", progress: bool = True,
+    robot: str = "ur5", progress: bool = True, taught_part: bool = False, camera_px: int = 64,
 ) -> list[ThresholdTrial]:
-    """Seed 003's precision test of the threshold servo over ``model`` (a pregrasp-motion or GG-CNN model)."""
+    """Seed 003's precision test of the threshold servo over ``model`` (a pregrasp-motion or GG-CNN model).
+
+    ``taught_part``: the seed's own setting: ``object_set`` is one part (``SET:NAME``) and the goal is its one
+    pregrasp pose fixed to it (``family_datasets.part_pregrasp``), as the model was trained with
+    ``grasp dataset --taught-part``; otherwise the goal is the nearest of an object's taught pregrasp poses.
+    ``camera_px``: the wrist camera's resolution (frames are resized to the model's, as a real camera's are).
+    """
     settings = RunSettings(controller="threshold", model=model, object_set=object_set, min_objects=1, max_objects=1,
-                           robot=robot, step_budget=max_iterations + 1)
+                           robot=robot, step_budget=max_iterations + 1, camera_px=camera_px)
     controller = build_controller(settings)
     world = GraspWorld(world_config(settings), robot=robot)
+    part_yaw = demonstrated_part_yaw(world) if taught_part else 0.0
     results = []
     for i in tqdm(range(trials), desc="threshold trials", unit="trial", disable=not progress):
         seed = PRECISION_SEED_BASE + i
         world.reset(seed)
         rng = np.random.default_rng(seed)
-        pregrasps = taught_pregrasps(world, rng)
+        pregrasps = part_pregrasp(world, part_yaw) if taught_part else taught_pregrasps(world, rng)
         if not pregrasps:
             continue
         goal = pregrasps[0].primary

@@ -13,8 +13,10 @@ from grasp_bringup.family_datasets import (
     PREGRASP_HEIGHT,
     DatasetSpec,
     TaughtObject,
+    demonstrated_part_yaw,
     distance_dataset,
     nearest_pregrasp,
+    part_pregrasp,
     pregrasp_dataset,
     save_dataset,
 )
@@ -45,6 +47,29 @@ def test_pregrasp_labels_point_at_the_taught_pose() -> None:
     assert np.median(np.abs(gaussian["labels"][:, 0])) < np.median(np.abs(data["labels"][:, 0]))
     with pytest.raises(ValueError, match="sampling must be one of uniform, gaussian"):
         pregrasp_dataset(DatasetSpec("pregrasp", "train", 1, 5, sampling="normal"), DepthPreprocessing())
+
+
+def test_a_taught_parts_pregrasp_pose_is_fixed_to_the_part() -> None:
+    from grasp_servo.pose import wrap_half_turn
+    from grasp_sim.world import GraspWorld
+    from grasp_sim.world_config import WorldConfig
+
+    world = GraspWorld(WorldConfig(object_set="heldout:heldout_box_120", min_objects=1, max_objects=1))
+    part_yaw = demonstrated_part_yaw(world)
+    assert demonstrated_part_yaw(world) == part_yaw  # one demonstration, the same every time
+    for seed in (1, 2, 3):
+        world.reset(seed)
+        (part,) = world.object_states()
+        (taught,) = part_pregrasp(world, part_yaw)
+        goal = taught.primary
+        assert (goal.x, goal.y) == (part.position[0], part.position[1])  # dropped anywhere: the pose goes along
+        assert abs(wrap_half_turn(goal.yaw - part.yaw - part_yaw)) < 1e-9
+    data = pregrasp_dataset(DatasetSpec("pregrasp", "heldout:heldout_box_120", 2, 5, camera_px=128,
+                                        images_per_scene=4, taught_part=True), DepthPreprocessing(), progress=False)
+    assert data["images"].shape == (8, 64, 64)  # a 128 px camera's frames, resized to the model's 64 px
+    assert np.all(np.hypot(data["labels"][:, 0], data["labels"][:, 1]) < 0.12)
+    with pytest.raises(ValueError, match="a taught part needs an object set of one object"):
+        pregrasp_dataset(DatasetSpec("pregrasp", "heldout", 1, 5, taught_part=True), DepthPreprocessing())
 
 
 def test_the_taught_pose_is_on_the_nearest_object_with_the_least_rotation() -> None:

@@ -66,6 +66,15 @@ def test_draw_objects_caps_the_count() -> None:
         draw_objects(pool, -1, np.random.default_rng(0))
 
 
+def test_one_object_of_a_set() -> None:
+    (box,) = resolve_object_set("heldout:heldout_box_010")
+    assert box in resolve_object_set("heldout") and box.name == "heldout_box_010"
+    with pytest.raises(ValueError, match="'heldout' has no object named 'heldout_box_011' \\(it has 50: heldout_"):
+        resolve_object_set("heldout:heldout_box_011")
+    with pytest.raises(ValueError, match="unknown object set 'nonsense'"):
+        resolve_object_set("nonsense:heldout_box_010")
+
+
 def test_sets_hold_their_declared_families_and_counts(resolved: dict) -> None:
     counts = {"shapes_train": 520, "shapes_val": 105, "shapes_test": 130, "everyday": 160}
     for name, objs in resolved.items():

@@ -165,7 +165,8 @@ def resolve_object_set(
     random_urdfs: str | Path | None = None,
     progress: bool = False,
 ) -> tuple[ObjectSpec, ...]:
-    """The objects of a named set (``OBJECT_SETS``), or of a folder of OBJ/STL meshes.
+    """The objects of a named set (``OBJECT_SETS``), of a folder of OBJ/STL meshes, or one object of either:
+    ``SET:NAME`` (``heldout:heldout_box_010``; seed 003's setting, one known part, uses it).
 
     ``train`` and ``heldout`` are exactly what ``sample_objects`` draws from. ``urdf_*`` and ``mixed_train``
     need the random_urdfs folder: ``random_urdfs`` or as ``find_random_urdfs`` looks for it
@@ -173,6 +174,16 @@ def resolve_object_set(
     ``cache_dir``: the convex-decomposition cache (default ``default_cache_dir()``). A name that is neither a
     set nor a folder raises ``ValueError`` (``FileNotFoundError`` if it looks like a path).
     """
+    if ":" in object_set and not Path(object_set).expanduser().exists():
+        pool_name, name = object_set.rsplit(":", 1)
+        pool = resolve_object_set(pool_name, cache_dir=cache_dir, random_urdfs=random_urdfs, progress=progress)
+        chosen = tuple(o for o in pool if o.name == name)
+        if not chosen:
+            shown = ", ".join(o.name for o in pool[:5])
+            raise ValueError(
+                f"object set {pool_name!r} has no object named {name!r} (it has {len(pool)}: {shown}, ...)"
+            )
+        return chosen
     if object_set in _BUILDERS:
         return _procedural_set(object_set)
     if object_set == "mixed_train":
