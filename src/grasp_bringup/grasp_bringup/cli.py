@@ -562,11 +562,11 @@ def _dispatch(args: argparse.Namespace) -> int:
             raise UsageError("seed 002 trains on grasp_map datasets: give --grasp-map-train and --grasp-map-test "
                              "(make them with `grasp dataset --family grasp_map`), or leave 002 out of --seeds")
         models = {family: getattr(args, f"{family}_model") for family in SHIPPED_MODELS}
-        models.update(grasp_map_train=args.grasp_map_train, grasp_map_test=args.grasp_map_test, part_003=args.part_003,
-                      part_camera_px_003=str(args.part_camera_px_003))
+        models.update(grasp_map_train=args.grasp_map_train, grasp_map_test=args.grasp_map_test)
         trials = {"001": args.trials_001, "003": args.trials_003, "004": args.trials_004, "002": args.epochs_002,
                   "000": args.episodes_000}
-        report = run_experiments(args.seeds, args.out, models, trials, args.workers, args.approach_steps)
+        report = run_experiments(args.seeds, args.out, models, trials, args.workers, args.approach_steps,
+                                 args.part_003, args.part_camera_px_003)
         print(f"wrote {report}")
     elif args.command == "soak":
         from grasp_bringup.soak import run_soak, soak_text

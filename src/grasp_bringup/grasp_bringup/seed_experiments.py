@@ -195,9 +195,13 @@ def write_report(out: Path, sections: dict[str, Callable[[], str]]) -> Path:
 
 def run_experiments(
     seeds: list[str], out: Path, models: dict[str, str], trials: dict[str, int], workers: int = 2,
-    approach_steps: int = 25,
+    approach_steps: int = 25, part_003: str = "", part_camera_px_003: int = 64,
 ) -> Path:
-    """The chosen seeds' experiments into ``out`` (``report.md`` + per-seed JSON, Markdown and plots)."""
+    """The chosen seeds' experiments into ``out`` (``report.md`` + per-seed JSON, Markdown and plots).
+
+    ``part_003`` / ``part_camera_px_003``: seed 003's own setting (the part ``models["pregrasp_part"]`` was taught,
+    and the camera it was trained with); empty: that condition is left out.
+    """
     unknown = [seed for seed in seeds if seed not in EXPERIMENTS]
     if unknown:
         raise ValueError(f"unknown experiment(s) {unknown}: choose from {', '.join(EXPERIMENTS)}")
@@ -207,9 +211,8 @@ def run_experiments(
             sections[seed] = lambda: seed001(out, models["distance"], trials["001"], approach_steps)
         elif seed == "003":
             pregrasp = {"uniform": models["pregrasp"], "gaussian": models["pregrasp_gaussian"]}
-            sections[seed] = lambda p=pregrasp: seed003(out, p, trials["003"], models.get("part_003", ""),
-                                                        models.get("pregrasp_part", ""),
-                                                        int(models.get("part_camera_px_003", 64)))
+            sections[seed] = lambda p=pregrasp: seed003(out, p, trials["003"], part_003,
+                                                        models.get("pregrasp_part", ""), part_camera_px_003)
         elif seed == "004":
             sections[seed] = lambda: seed004(out, models["success"], trials["004"], 4, workers)
         elif seed == "002":
