@@ -204,7 +204,7 @@ def preflight(settings: RunSettings) -> None:
             objects = resolve_object_set(config.object_set, progress=sys.stderr.isatty())
         for warning in caught:
             print(f"warning: {warning.message}", file=sys.stderr)
-        noun = "objects" if config.object_set in OBJECT_SETS else "meshes"
+        noun = "objects" if config.object_set.rsplit(":", 1)[0] in OBJECT_SETS else "meshes"
         print(f"object set {config.object_set}: {len(objects)} {noun}", file=sys.stderr)
 
 

@@ -286,14 +286,14 @@ class GraspWorld:
             sampled.append(obj.with_physics(density, friction, volume=volume))
         return sampled
 
-    # ------------------------------------------------------------------- bin
-    # A bin grasped from attempt after attempt (seed 004's evaluation without replacement): a grasped object is
-    # taken out, and the arm goes back to a start pose without the scene being rebuilt.
     @property
     def object_pool(self) -> tuple[ObjectSpec, ...]:
         """Every object the scenes draw from (the resolved ``config.object_set``)."""
         return tuple(self._pool)
 
+    # ------------------------------------------------------------------- bin
+    # A bin grasped from attempt after attempt (seed 004's evaluation without replacement): a grasped object is
+    # taken out, and the arm goes back to a start pose without the scene being rebuilt.
     def object_names(self) -> list[str]:
         """Names of the objects in the scene (bodies "<object>__<i>"), removed ones excluded."""
         return [self.model.body(body).name for body in self._object_body_ids]
