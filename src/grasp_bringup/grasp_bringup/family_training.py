@@ -114,6 +114,8 @@ def train_family(
     test: tuple[Path, ...] = (),
     channels: tuple[int, ...] | None = None,
     samples_per_epoch: int | None = None,
+    q_action: str | None = None,
+    q_conservative: float | None = None,
 ) -> dict[str, Any]:
     """Train ``family`` on ``data`` (bags for q, npz datasets otherwise), export to ``out``; the report.
 
@@ -121,6 +123,8 @@ def train_family(
     training (reported, never used to choose the epoch). ``channels``: grasp_map only, the GG-CNN encoder's
     channels (None: GG-CNN's 32, 16, 8). ``samples_per_epoch``: distance / pregrasp only, training samples
     drawn per epoch (None: ``DISTANCE_PAIRS_PER_EPOCH`` pairs for distance, every frame for pregrasp).
+    ``q_action``: q only, each step's action a_t (``grasp_datacollect.q_samples.Q_ACTIONS``; None: to_final).
+    ``q_conservative``: q only, the CQL weight (``QTrainConfig.conservative_weight``; None: its default).
     """
     from grasp_perception.regression_training import RegressionTrainConfig, train_distance_model, train_motion_model
 
@@ -135,8 +139,10 @@ def train_family(
     if samples_per_epoch is not None and family not in ("distance", "pregrasp"):
         raise UsageError("--samples-per-epoch draws training samples of a dataset: only for --family distance or "
                          "pregrasp")
+    if (q_action is not None or q_conservative is not None) and family != "q":
+        raise UsageError("--q-action and --q-conservative train the Q-function: only for --family q")
     if family == "q":
-        return _train_q(data, out, epochs, command, progress)
+        return _train_q(data, out, epochs, command, progress, q_action or "to_final", q_conservative)
     if family == "grasp_map":
         from grasp_perception.ggcnn import GGCNN_ENCODER_CHANNELS
 
@@ -179,23 +185,30 @@ def train_family(
     return record
 
 
-def _train_q(bags: list[Path], out: Path, epochs: int, command: str, progress: bool) -> dict[str, Any]:
-    from grasp_datacollect.q_samples import load_q_transitions
+def _train_q(
+    bags: list[Path], out: Path, epochs: int, command: str, progress: bool, action: str, conservative: float | None
+) -> dict[str, Any]:
+    from grasp_datacollect.q_samples import Q_ACTIONS, load_q_transitions
     from grasp_perception.q_training import QTrainConfig, train_q_function
 
+    if action not in Q_ACTIONS:
+        raise UsageError(f"unknown Q action {action!r}: choose one of {', '.join(Q_ACTIONS)}")
     bags = find_bags(bags)
-    transitions = load_q_transitions(bags, progress=progress, skip_malformed=True)
+    transitions = load_q_transitions(bags, progress=progress, skip_malformed=True, action=action)
     config = QTrainConfig(epochs=epochs)
+    if conservative is not None:
+        config = QTrainConfig(epochs=epochs, conservative_weight=conservative)
     model, report = train_q_function(transitions, config, progress=progress)
     metrics = {k: v for k, v in report.metrics().items() if isinstance(v, float)}
     contract = family_contract(
         "q", config.preprocessing(), command,
-        f"{len(transitions)} transitions of recorded episodes (reward 1 on a successful lift) from "
+        f"{len(transitions)} transitions of recorded episodes (reward 1 on a successful lift; actions: "
+        f"{action.replace('_', ' ')}) from "
         f"{', '.join(str(b) for b in bags)}",
         {"transitions": len(transitions)}, metrics,
     )
     export_family_model(model, out, contract)
-    record = {"family": "q", "model": str(out), "data": [str(b) for b in bags], **report.to_dict(),
+    record = {"family": "q", "model": str(out), "data": [str(b) for b in bags], "action": action, **report.to_dict(),
               "val_metrics": metrics}
     out.with_suffix(".train.json").write_text(json.dumps(record, indent=2, default=str))
     return record

@@ -11,7 +11,7 @@ from grasp_datacollect.episode import Command, Episode, EpisodeInfo, EpisodeOutc
 from grasp_datacollect.q_samples import load_q_transitions
 from grasp_perception.action_encoding import encode_motions
 from grasp_perception.q_transitions import GRASP_HEIGHT, QTransitions, transitions_from_episodes
-from grasp_servo.pose import GripperPose, apply_motion
+from grasp_servo.pose import GripperPose, apply_motion, motion_between
 
 
 def _hand_built_episodes():
@@ -96,10 +96,23 @@ def test_transitions_from_a_bag_match_the_episodes(tmp_path: Path) -> None:
             for step in episode.steps:
                 bag.write_step(step)
             bag.end_episode(episode.outcome)
-    from_bag = load_q_transitions([tmp_path / "bag"], grasp_height=GRASP_HEIGHT, progress=False)
+    from_bag = load_q_transitions([tmp_path / "bag"], grasp_height=GRASP_HEIGHT, progress=False, action="executed")
     in_memory = transitions_from_episodes(episodes, grasp_height=GRASP_HEIGHT)
     for name, array in _columns(in_memory).items():
         np.testing.assert_allclose(_columns(from_bag)[name], array, atol=1e-6, err_msg=name)
     assert from_bag.sources == [(str(tmp_path / "bag"), 1), (str(tmp_path / "bag"), 2)]
+
+    # The default action of a step is the motion to the pose where its episode closed (what the servo scores).
+    to_final = load_q_transitions([tmp_path / "bag"], grasp_height=GRASP_HEIGHT, progress=False)
+    steps = [(step, episode.outcome.final_pose) for episode in episodes for step in episode.steps]
+    for row, (step, final_pose) in enumerate(steps):
+        np.testing.assert_allclose(to_final.motions[row], motion_between(step.pose, final_pose), atol=1e-6)
+    terminal = to_final.dones
+    np.testing.assert_allclose(to_final.motions[terminal], from_bag.motions[terminal], atol=1e-6)  # the last step
+    assert not np.allclose(to_final.motions[~terminal], from_bag.motions[~terminal], atol=1e-3)
+    for name in ("images", "states", "rewards", "dones", "next_index"):
+        np.testing.assert_array_equal(getattr(to_final, name), getattr(from_bag, name), err_msg=name)
+    with pytest.raises(ValueError, match="action must be one of"):
+        load_q_transitions([tmp_path / "bag"], progress=False, action="planned")
     with pytest.raises(ValueError, match="listed twice"):
         load_q_transitions([tmp_path / "bag", tmp_path / "." / "bag"], progress=False)

@@ -2,9 +2,11 @@
 
 Every recorded step t of an episode with an outcome gives one transition. The state s_t is the step's depth
 frame and ``STATE_LAYOUT`` row (gripper open, height of the pinch point above the grasp height / 0.1 m); the
-action a_t is the motion executed from it (dx, dy, dz, dyaw in the yaw-aligned frame of the step's pose). The
-last step (normally the close: descend, close, lift and test) is terminal with reward = the episode's label;
-earlier steps have reward 0 and s_{t+1} = the next step's frame and state.
+action a_t is the motion executed from it (dx, dy, dz, dyaw in the yaw-aligned frame of the step's pose), or any
+other motion per step the caller gives (``grasp_datacollect.q_samples`` offers the motion to the episode's final
+pose, the action our CEM servo scores). The last step (normally the close: descend, close, lift and test) is
+terminal with reward = the episode's label; earlier steps have reward 0 and s_{t+1} = the next step's frame and
+state.
 
 Frames are kept raw (metres, as recorded), like ``GraspSamples``: the trainer preprocesses them with the
 configuration that ends up in the model contract. Each frame is stored once: s_{t+1} of row i is row
@@ -157,8 +159,11 @@ class TransitionBuilder:
         self.sources: list[tuple[str, int]] = []
         self.shape: tuple[tuple[int, ...], str] | None = None  # first frame shape and where it came from
 
-    def add(self, episode: Episode, source: str) -> None:
+    def add(self, episode: Episode, source: str, motions: Sequence[np.ndarray] | None = None) -> None:
+        """Rows of one episode; ``motions`` (one per step) replaces the executed motions as the actions a_t."""
         episode_id = episode.info.episode_id
+        if motions is not None and len(motions) != len(episode.steps):
+            raise ValueError(f"{len(motions)} motions for the {len(episode.steps)} steps of episode {episode_id}")
         if episode.outcome is None:
             warnings.warn(
                 f"{source or 'episodes'}, episode {episode_id}: no outcome (recording cut off?); skipped", stacklevel=3
@@ -183,7 +188,8 @@ class TransitionBuilder:
             done = t == last
             self.rows["images"].append(np.asarray(step.depth, dtype=np.float32))
             self.rows["states"].append(encode_states(not step.closed, step.pose.z - self.grasp_height)[0])
-            self.rows["motions"].append(np.asarray(step.motion, dtype=np.float32))
+            motion = step.motion if motions is None else motions[t]
+            self.rows["motions"].append(np.asarray(motion, dtype=np.float32))
             self.rows["rewards"].append(label if done else 0.0)
             self.rows["dones"].append(done)
             self.rows["next_index"].append(-1 if done else first + t + 1)
