@@ -335,11 +335,6 @@ def build_parser() -> argparse.ArgumentParser:
         "where the episode closed, what the CEM servo scores; executed, the step's own motion (at most one servo "
         "step)",
     )
-    train_family.add_argument(
-        "--q-conservative", type=_number, default=None,
-        help="q: weight of the conservative (CQL) term that keeps Q low on actions the bags never tried "
-        "(default: the trainer's, see docs/families.md); 0 turns it off",
-    )
 
     evaluate = sub.add_parser("evaluate", help="success rate, steps and latency; closed loop vs open-loop baseline")
     evaluate.add_argument("--model", default=str(DEFAULT_MODEL), help="ONNX model (default: the shipped one)")
@@ -522,7 +517,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         record = train_family(args.family, args.data, args.out, args.epochs, test=tuple(args.test),
                               channels=args.channels, samples_per_epoch=args.samples_per_epoch,
-                              q_action=args.q_action, q_conservative=args.q_conservative)
+                              q_action=args.q_action)
         metrics = {k: v for k, v in record.get("val_metrics", {}).items() if isinstance(v, float)}
         print(f"wrote {args.out} ({args.family}); held-out: " + ", ".join(f"{k} {v:.4g}" for k, v in metrics.items()))
     elif args.command == "evaluate" and args.robot == "all":

@@ -115,7 +115,6 @@ def train_family(
     channels: tuple[int, ...] | None = None,
     samples_per_epoch: int | None = None,
     q_action: str | None = None,
-    q_conservative: float | None = None,
 ) -> dict[str, Any]:
     """Train ``family`` on ``data`` (bags for q, npz datasets otherwise), export to ``out``; the report.
 
@@ -124,7 +123,6 @@ def train_family(
     channels (None: GG-CNN's 32, 16, 8). ``samples_per_epoch``: distance / pregrasp only, training samples
     drawn per epoch (None: ``DISTANCE_PAIRS_PER_EPOCH`` pairs for distance, every frame for pregrasp).
     ``q_action``: q only, each step's action a_t (``grasp_datacollect.q_samples.Q_ACTIONS``; None: to_final).
-    ``q_conservative``: q only, the CQL weight (``QTrainConfig.conservative_weight``; None: its default).
     """
     from grasp_perception.regression_training import RegressionTrainConfig, train_distance_model, train_motion_model
 
@@ -139,10 +137,10 @@ def train_family(
     if samples_per_epoch is not None and family not in ("distance", "pregrasp"):
         raise UsageError("--samples-per-epoch draws training samples of a dataset: only for --family distance or "
                          "pregrasp")
-    if (q_action is not None or q_conservative is not None) and family != "q":
-        raise UsageError("--q-action and --q-conservative train the Q-function: only for --family q")
+    if q_action is not None and family != "q":
+        raise UsageError("--q-action picks the Q-function's actions: only for --family q")
     if family == "q":
-        return _train_q(data, out, epochs, command, progress, q_action or "to_final", q_conservative)
+        return _train_q(data, out, epochs, command, progress, q_action or "to_final")
     if family == "grasp_map":
         from grasp_perception.ggcnn import GGCNN_ENCODER_CHANNELS
 
@@ -185,9 +183,7 @@ def train_family(
     return record
 
 
-def _train_q(
-    bags: list[Path], out: Path, epochs: int, command: str, progress: bool, action: str, conservative: float | None
-) -> dict[str, Any]:
+def _train_q(bags: list[Path], out: Path, epochs: int, command: str, progress: bool, action: str) -> dict[str, Any]:
     from grasp_datacollect.q_samples import Q_ACTIONS, load_q_transitions
     from grasp_perception.q_training import QTrainConfig, train_q_function
 
@@ -196,8 +192,6 @@ def _train_q(
     bags = find_bags(bags)
     transitions = load_q_transitions(bags, progress=progress, skip_malformed=True, action=action)
     config = QTrainConfig(epochs=epochs)
-    if conservative is not None:
-        config = QTrainConfig(epochs=epochs, conservative_weight=conservative)
     model, report = train_q_function(transitions, config, progress=progress)
     metrics = {k: v for k, v in report.metrics().items() if isinstance(v, float)}
     contract = family_contract(

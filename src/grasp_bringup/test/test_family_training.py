@@ -119,6 +119,8 @@ def test_distance_family_trains_exports_and_runs_seed_001s_controller(tmp_path: 
     assert record["config"]["samples_per_epoch"] == 7
     with pytest.raises(UsageError, match="only for --family distance or pregrasp"):
         train_family("grasp_map", [path], tmp_path / "map.onnx", epochs=1, progress=False, samples_per_epoch=7)
+    with pytest.raises(UsageError, match="--q-action picks the Q-function's actions: only for --family q"):
+        train_family("distance", [path], tmp_path / "d.onnx", epochs=1, progress=False, q_action="executed")
     scorer = OnnxGraspScorer(tmp_path / "distance.onnx")
     assert scorer.objective == "minimise" and scorer.target.output_name == "distance"
     settings = RunSettings(controller="cem", model=str(tmp_path / "distance.onnx"), object_set="heldout",

@@ -75,11 +75,6 @@ class QTrainConfig:
     tau: float = 0.01
     target_copy_every: int = 200  # "copy": gradient steps between copies of the online weights
     cem: TargetCEMConfig = field(default_factory=TargetCEMConfig)
-    # Conservative Q-learning (CQL, Kumar et al. 2020): weight of logsumexp over random actions of Q's logits
-    # minus the logit of the recorded action; 0 turns it off. Offline, the max in the target and the servo's
-    # CEM otherwise climb onto actions the data never tried.
-    conservative_weight: float = 0.0
-    conservative_samples: int = 8  # random actions per state, drawn as the target CEM's first iteration
     val_fraction: float = 0.15  # fraction of EPISODES held out
     seed: int = 0  # split, initialisation, shuffling, augmentation and the target's CEM
     augment_flips: bool = True  # mirror (s_t, a_t) pairs as train.py does (s_{t+1} is left as recorded)
@@ -101,10 +96,6 @@ class QTrainConfig:
             raise ValueError(f"tau must be in [0, 1], got {self.tau}")
         if not 0.0 <= self.gamma <= 1.0:
             raise ValueError(f"gamma must be in [0, 1], got {self.gamma}")
-        if self.conservative_weight < 0:
-            raise ValueError(f"conservative_weight must be >= 0, got {self.conservative_weight}")
-        if self.conservative_samples < 1:
-            raise ValueError(f"conservative_samples must be >= 1, got {self.conservative_samples}")
         if isinstance(self.cem, dict):  # from asdict(), e.g. a saved report
             self.cem = TargetCEMConfig(**self.cem)
 
@@ -226,42 +217,15 @@ class QLearner:
         )  # fmt: skip
 
     def update(self, images: torch.Tensor, actions: torch.Tensor, states: torch.Tensor, targets: torch.Tensor) -> float:
-        """One gradient step of the cross-entropy loss of Q(s, a) against ``targets`` (plus the conservative
-        term when ``conservative_weight`` > 0), then the target update."""
+        """One gradient step of the cross-entropy loss of Q(s, a) against ``targets``, then the target update."""
         self.online.train()
-        cfg = self.config
-        features = self.online.image_features(images)
-        if cfg.conservative_weight > 0:
-            k, batch = cfg.conservative_samples, len(actions)
-            sampled = self.random_actions(states, k)
-            logits = self.online.logits_from_features(
-                torch.cat([features, features.repeat_interleave(k, dim=0)]),
-                torch.cat([actions, sampled]),
-                torch.cat([states, states.repeat_interleave(k, dim=0)]),
-            )  # one pass: batch norm sees the recorded and the random actions together
-            recorded, random_logits = logits[:batch], logits[batch:].reshape(batch, k)
-            conservative = (torch.logsumexp(random_logits, dim=1) - math.log(k) - recorded).mean()
-            loss = self.criterion(recorded, targets) + cfg.conservative_weight * conservative
-        else:
-            loss = self.criterion(self.online.logits_from_features(features, actions, states), targets)
+        loss = self.criterion(self.online.logits(images, actions, states), targets)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
         self.steps += 1
         self.update_target()
         return float(loss.detach())
-
-    def random_actions(self, states: torch.Tensor, per_state: int) -> torch.Tensor:
-        """Encoded actions (B * per_state, 5): the target CEM's first draw (planar motions around zero that
-        descend to the grasp height) for each state."""
-        cem = self.config.cem
-        dz = (-states[:, 1] * STATE_HEIGHT_SCALE).repeat_interleave(per_state)
-        noise = torch.randn(len(dz), 3, device=states.device, generator=self.generator)
-        std = torch.tensor([cem.initial_std_xy, cem.initial_std_xy, cem.initial_std_yaw], device=states.device)
-        planar = noise * std
-        planar[:, 2] = planar[:, 2].clamp(-cem.rotation_limit, cem.rotation_limit)
-        motions = torch.stack([planar[:, 0], planar[:, 1], dz, planar[:, 2]], dim=-1)
-        return encode_motions_torch(motions, self.config.translation_scale)
 
     @torch.no_grad()
     def update_target(self) -> None:
