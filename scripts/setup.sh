@@ -18,14 +18,15 @@ case "${1:-}" in
 esac
 
 # The stamp holds a hash of everything the environment is built from (lock files, torch pin, every
-# setup.py, this script, the venv's Python) and the mode. A dev environment also satisfies a runtime setup:
-# dev.lock keeps every pin of runtime.lock.
+# setup.py, this script, the venv's Python, and this checkout's path: a .venv copied or moved from another
+# checkout still runs that checkout's packages and scripts, so it is set up again) and the mode. A dev
+# environment also satisfies a runtime setup: dev.lock keeps every pin of runtime.lock.
 STAMP=.venv/grasp-setup.stamp
 INPUTS=(requirements/runtime.lock requirements/dev.lock requirements/torch.txt src/*/setup.py scripts/setup.sh)
 fingerprint() {
   .venv/bin/python -c '
-import hashlib, sys
-h = hashlib.sha256(sys.version.encode())
+import hashlib, os, sys
+h = hashlib.sha256(sys.version.encode() + b"\0" + os.getcwd().encode())
 for path in sys.argv[1:]:
     with open(path, "rb") as f:
         h.update(path.encode() + b"\0" + f.read() + b"\0")
