@@ -184,11 +184,9 @@ def train_family(
 
 
 def _train_q(bags: list[Path], out: Path, epochs: int, command: str, progress: bool, action: str) -> dict[str, Any]:
-    from grasp_datacollect.q_samples import Q_ACTIONS, load_q_transitions
+    from grasp_datacollect.q_samples import load_q_transitions
     from grasp_perception.q_training import QTrainConfig, train_q_function
 
-    if action not in Q_ACTIONS:
-        raise UsageError(f"unknown Q action {action!r}: choose one of {', '.join(Q_ACTIONS)}")
     bags = find_bags(bags)
     transitions = load_q_transitions(bags, progress=progress, skip_malformed=True, action=action)
     config = QTrainConfig(epochs=epochs)
