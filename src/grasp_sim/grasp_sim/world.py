@@ -24,12 +24,12 @@ from grasp_servo.robot_profiles import get_profile
 from grasp_sim.arm_ik import ArmIK, IKFailedError
 from grasp_sim.arm_model import CAMERA_SITE, FINGER_JOINTS, FINGER_SHUT, PINCH_SITE, ROBOT_GEOM_GROUP, arm_mjcf
 from grasp_sim.arms import robot_model
+from grasp_sim.cartesian_path import straight_line_path
 from grasp_sim.depth_camera import RayCastDepthCamera
 from grasp_sim.objects import ObjectSpec, add_object, draw_objects, place_objects, resolve_object_set
 from grasp_sim.objects.placement import footprint_radius
 from grasp_sim.world_config import WorldConfig
 
-WAYPOINT_SPACING = 0.02  # metres between IK waypoints on a Cartesian path
 SETTLE_TIME = 0.06  # seconds of physics after the last waypoint
 MONITOR_EVERY = 5  # physics steps between checks of the approach (late push trigger, contact forces)
 LABEL_METHOD = "gripper_opening"
@@ -485,20 +485,18 @@ class GraspWorld:
         return self.gripper_pose()
 
     def _move_cartesian(self, start: GripperPose, goal: GripperPose, speed_scale: float = 1.0) -> None:
-        delta = motion_between(start, goal)
-        distance = float(np.linalg.norm(delta[:3]))
-        n_waypoints = max(1, math.ceil(max(distance / WAYPOINT_SPACING, abs(delta[3]) / 0.3)))
-        duration = (
-            max(distance / self.config.linear_speed, abs(delta[3]) / self.config.angular_speed) / speed_scale
-        )
+        """Follow the straight line to ``goal`` (or, for the wrist's sake, to the same grasp a half turn round:
+        ``cartesian_path``); where the IK fails on the way, stop short rather than jump: the next servo step sees
+        where the arm is."""
         joints = self.data.qpos[self._arm_qpos].copy()
-        for i in range(1, n_waypoints + 1):
-            waypoint = apply_motion(start, delta * (i / n_waypoints))
-            try:
-                target = self.ik.solve(waypoint, joints)
-            except IKFailedError:
-                break  # stop short rather than jump: the next servo step sees where the arm is
-            self._track(joints, target, max(duration / n_waypoints, 0.02))
+        path = straight_line_path(self.ik, joints, start, goal)
+        delta = path.motion
+        duration = (
+            max(float(np.linalg.norm(delta[:3])) / self.config.linear_speed, abs(delta[3]) / self.config.angular_speed)
+            / speed_scale
+        )
+        for target in path.joints:
+            self._track(joints, target, max(duration / path.planned, 0.02))
             joints = target
         self._simulate(SETTLE_TIME)
 

@@ -55,6 +55,20 @@ def test_moves_reach_the_commanded_pose(single_object_world):
     assert reached.yaw == pytest.approx(expected.yaw, abs=0.03)
 
 
+def test_a_gripper_turned_one_way_past_its_wrist_limit_keeps_turning(single_object_world):
+    # A servo that asks for +0.8 rad on every frame turns the last joint past its 2 pi limit within a few steps.
+    # The parallel gripper's grasp repeats every half turn, so the arm turns the other way round to the same
+    # grasp instead of staying where it is (before: the pose froze and the same goal came back every frame).
+    world = single_object_world
+    world.reset(5)
+    for _ in range(12):
+        before = world.gripper_pose()
+        reached = world.move(np.array([0.0, 0.0, 0.0, 0.8]))
+        turned = (reached.yaw - before.yaw - 0.8 + np.pi / 2) % np.pi - np.pi / 2  # modulo a half turn
+        assert abs(turned) < 0.03
+        np.testing.assert_allclose(reached.position, before.position, atol=0.004)
+
+
 def test_lift_test_labels_a_real_grasp_success_and_an_empty_grasp_failure(single_object_world):
     world = single_object_world
     world.reset(8)

@@ -3,22 +3,21 @@
 Needs no MoveIt: it solves inverse kinematics with mink on the arm model the embedded world uses
 (``grasp_sim.arm_ik.ArmIK``: the UR5 built from Universal Robots' published kinematics with the 2F-85-like
 gripper, the pinch point as the IK frame), waypoint by waypoint along the line from the current pose to the
-goal, exactly as the embedded world moves its arm. The times follow the same linear and angular speeds. No
-ROS here: the node turns the plan into a control_msgs/FollowJointTrajectory goal.
+goal, exactly as the embedded world moves its arm (one implementation: ``grasp_sim.cartesian_path``, which also
+turns a goal the wrist cannot reach by a half turn). The times follow the same linear and angular speeds. No ROS
+here: the node turns the plan into a control_msgs/FollowJointTrajectory goal.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from grasp_servo.pose import GripperPose, apply_motion, motion_between
+from grasp_servo.pose import GripperPose
 
-WAYPOINT_SPACING = 0.02  # metres between IK waypoints, as grasp_sim.world
 MIN_SEGMENT_S = 0.02
 #: Segments are timed at this share of max_joint_speed: the arm may drift a little between planning and the
 #: controller's start, and a controller refuses a first segment faster than the limit.
@@ -77,33 +76,27 @@ class BuiltinArmPlanner:
         return self._solver().forward(np.asarray(joints, dtype=float))
 
     def plan(self, joints: np.ndarray, goal: GripperPose) -> JointPlan:
-        """A straight-line path of the pinch point from where ``joints`` put it to ``goal``."""
-        from grasp_sim.arm_ik import IKFailedError
+        """A straight-line path of the pinch point from where ``joints`` put it to ``goal``, or to the same grasp
+        a half turn round where the wrist cannot turn to the goal's yaw (``grasp_sim.cartesian_path``)."""
+        from grasp_sim.cartesian_path import straight_line_path
 
         ik = self._solver()
         joints = np.asarray(joints, dtype=float)
         if joints.shape != (len(self._names),) or not np.all(np.isfinite(joints)):
             raise PlanningError(f"current joint positions must be {len(self._names)} finite numbers, got {joints}")
-        start = ik.forward(joints)
-        delta = motion_between(start, goal)
-        distance = float(np.linalg.norm(delta[:3]))
-        n_waypoints = max(1, math.ceil(max(distance / WAYPOINT_SPACING, abs(delta[3]) / 0.3)))
-        duration = max(distance / self.linear_speed, abs(delta[3]) / self.angular_speed)
-        segment = max(duration / n_waypoints, MIN_SEGMENT_S)
-        positions, times = [], []
-        current, elapsed = joints, 0.0
-        for i in range(1, n_waypoints + 1):
-            waypoint = apply_motion(start, delta * (i / n_waypoints))
-            try:
-                solved = ik.solve(waypoint, current)
-            except IKFailedError as error:
-                raise PlanningError(f"waypoint {i} of {n_waypoints}: {error}") from None
+        path = straight_line_path(ik, joints, ik.forward(joints), goal)
+        if not path.complete:
+            raise PlanningError(str(path.error))
+        delta = path.motion
+        duration = max(float(np.linalg.norm(delta[:3])) / self.linear_speed, abs(delta[3]) / self.angular_speed)
+        segment = max(duration / path.planned, MIN_SEGMENT_S)
+        times, current, elapsed = [], joints, 0.0
+        for solved in path.joints:
             # No joint faster than max_joint_speed: a segment where the IK swings a wrist takes longer.
             elapsed += max(segment, float(np.max(np.abs(solved - current))) / (SPEED_MARGIN * self.max_joint_speed))
             current = solved
-            positions.append(current)
             times.append(elapsed)
-        return JointPlan(self._names, np.array(positions), np.array(times))
+        return JointPlan(self._names, np.array(path.joints), np.array(times))
 
 
 def joints_by_name(names: Sequence[str], positions: Sequence[float], wanted: Sequence[str]) -> np.ndarray | None:
