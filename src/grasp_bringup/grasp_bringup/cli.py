@@ -335,6 +335,11 @@ def build_parser() -> argparse.ArgumentParser:
         "where the episode closed, what the CEM servo scores; executed, the step's own motion (at most one servo "
         "step)",
     )
+    train_family.add_argument(
+        "--q-mc-weight", type=float, default=None, metavar="LAMBDA",
+        help="q: the target is (1 - LAMBDA) x the Bellman target + LAMBDA x the episode's discounted return "
+        "gamma^(T-t) R, LAMBDA in [0, 1] (default 0: QT-Opt's Bellman target alone)",
+    )
 
     evaluate = sub.add_parser("evaluate", help="success rate, steps and latency; closed loop vs open-loop baseline")
     evaluate.add_argument("--model", default=str(DEFAULT_MODEL), help="ONNX model (default: the shipped one)")
@@ -517,7 +522,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         record = train_family(args.family, args.data, args.out, args.epochs, test=tuple(args.test),
                               channels=args.channels, samples_per_epoch=args.samples_per_epoch,
-                              q_action=args.q_action)
+                              q_action=args.q_action, q_mc_weight=args.q_mc_weight)
         metrics = {k: v for k, v in record.get("val_metrics", {}).items() if isinstance(v, float)}
         print(f"wrote {args.out} ({args.family}); held-out: " + ", ".join(f"{k} {v:.4g}" for k, v in metrics.items()))
     elif args.command == "evaluate" and args.robot == "all":

@@ -115,6 +115,7 @@ def train_family(
     channels: tuple[int, ...] | None = None,
     samples_per_epoch: int | None = None,
     q_action: str | None = None,
+    q_mc_weight: float | None = None,
 ) -> dict[str, Any]:
     """Train ``family`` on ``data`` (bags for q, npz datasets otherwise), export to ``out``; the report.
 
@@ -123,6 +124,7 @@ def train_family(
     channels (None: GG-CNN's 32, 16, 8). ``samples_per_epoch``: distance / pregrasp only, training samples
     drawn per epoch (None: ``DISTANCE_PAIRS_PER_EPOCH`` pairs for distance, every frame for pregrasp).
     ``q_action``: q only, each step's action a_t (``grasp_datacollect.q_samples.Q_ACTIONS``; None: to_final).
+    ``q_mc_weight``: q only, the share of the episode's discounted return in the target (None: 0, QT-Opt's).
     """
     from grasp_perception.regression_training import RegressionTrainConfig, train_distance_model, train_motion_model
 
@@ -139,8 +141,12 @@ def train_family(
                          "pregrasp")
     if q_action is not None and family != "q":
         raise UsageError("--q-action picks the Q-function's actions: only for --family q")
+    if q_mc_weight is not None and family != "q":
+        raise UsageError("--q-mc-weight blends returns into the Q-function's targets: only for --family q")
+    if q_mc_weight is not None and not 0.0 <= q_mc_weight <= 1.0:
+        raise UsageError(f"--q-mc-weight must be in [0, 1], got {q_mc_weight}")
     if family == "q":
-        return _train_q(data, out, epochs, command, progress, q_action or "to_final")
+        return _train_q(data, out, epochs, command, progress, q_action or "to_final", q_mc_weight or 0.0)
     if family == "grasp_map":
         from grasp_perception.ggcnn import GGCNN_ENCODER_CHANNELS
 
@@ -183,19 +189,21 @@ def train_family(
     return record
 
 
-def _train_q(bags: list[Path], out: Path, epochs: int, command: str, progress: bool, action: str) -> dict[str, Any]:
+def _train_q(
+    bags: list[Path], out: Path, epochs: int, command: str, progress: bool, action: str, mc_weight: float
+) -> dict[str, Any]:
     from grasp_datacollect.q_samples import load_q_transitions
     from grasp_perception.q_training import QTrainConfig, train_q_function
 
     bags = find_bags(bags)
     transitions = load_q_transitions(bags, progress=progress, skip_malformed=True, action=action)
-    config = QTrainConfig(epochs=epochs)
+    config = QTrainConfig(epochs=epochs, mc_weight=mc_weight)
     model, report = train_q_function(transitions, config, progress=progress)
     metrics = {k: v for k, v in report.metrics().items() if isinstance(v, float)}
     contract = family_contract(
         "q", config.preprocessing(), command,
         f"{len(transitions)} transitions of recorded episodes (reward 1 on a successful lift; actions: "
-        f"{action.replace('_', ' ')}) from "
+        f"{action.replace('_', ' ')}; targets: {_q_targets(mc_weight)}) from "
         f"{', '.join(str(b) for b in bags)}",
         {"transitions": len(transitions)}, metrics,
     )
@@ -204,3 +212,9 @@ def _train_q(bags: list[Path], out: Path, epochs: int, command: str, progress: b
               "val_metrics": metrics}
     out.with_suffix(".train.json").write_text(json.dumps(record, indent=2, default=str))
     return record
+
+
+def _q_targets(mc_weight: float) -> str:
+    if mc_weight == 0.0:
+        return "Bellman"
+    return f"{1 - mc_weight:g} Bellman + {mc_weight:g} discounted return"

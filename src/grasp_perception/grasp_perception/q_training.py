@@ -4,11 +4,12 @@ Each gradient step regresses Q(s_t, a_t) onto the Bellman target
 
     y = clip(r_t + gamma * (1 - done_t) * max_a' Q_target(s_{t+1}, a'), 0, 1)
 
-with the cross-entropy (log) loss, as QT-Opt does for rewards in {0, 1}. The max is taken by a cross-entropy
-method run in torch for the whole minibatch at once, over the candidate motions our CEM servo scores: planar
-(dx, dy, dyaw) motions that descend to the grasp height, plus "close now" (descend straight down, no planar
-motion or rotation), which is always scored. Q_target is a lagged copy of the online network (Polyak averaging
-or a periodic copy); it never receives gradients.
+with the cross-entropy (log) loss, as QT-Opt does for rewards in {0, 1}; ``mc_weight`` > 0 blends the
+episode's discounted return gamma^(T - t) R into y (a Monte Carlo target beside the Bellman one). The max is
+taken by a cross-entropy method run in torch for the whole minibatch at once, over the candidate motions our CEM
+servo scores: planar (dx, dy, dyaw) motions that descend to the grasp height, plus "close now" (descend straight
+down, no planar motion or rotation), which is always scored. Q_target is a lagged copy of the online network
+(Polyak averaging or a periodic copy); it never receives gradients.
 
 Frames are preprocessed as the runtime scorer will (``DepthPreprocessing`` from the config). The split is by
 episode; validation reports the Bellman loss and the ROC AUC of Q(s_t, a_t) against the episode's final
@@ -71,6 +72,9 @@ class QTrainConfig:
     lr: float = 1e-3  # Adam
     weight_decay: float = 1e-4
     gamma: float = 0.9  # discount (QT-Opt)
+    # lambda of the target y = (1 - lambda) Bellman + lambda gamma^(T - t) R: the episode's discounted return
+    # blended in (Quillen et al. 2018 compared Monte Carlo and Bellman targets for grasping); 0 is QT-Opt's.
+    mc_weight: float = 0.0
     target_update: str = "polyak"  # "polyak": target <- (1 - tau) target + tau online every step; "copy"
     tau: float = 0.01
     target_copy_every: int = 200  # "copy": gradient steps between copies of the online weights
@@ -96,6 +100,8 @@ class QTrainConfig:
             raise ValueError(f"tau must be in [0, 1], got {self.tau}")
         if not 0.0 <= self.gamma <= 1.0:
             raise ValueError(f"gamma must be in [0, 1], got {self.gamma}")
+        if not 0.0 <= self.mc_weight <= 1.0:
+            raise ValueError(f"mc_weight must be in [0, 1], got {self.mc_weight}")
         if isinstance(self.cem, dict):  # from asdict(), e.g. a saved report
             self.cem = TargetCEMConfig(**self.cem)
 
@@ -331,11 +337,13 @@ class _Data:
     dones: np.ndarray
     next_rows: np.ndarray
     labels: np.ndarray
+    returns: np.ndarray  # (N,) gamma^(T - t) R: the discounted return of each step
 
     def tensors(
         self, rows: np.ndarray, config: QTrainConfig, device: torch.device, rng: np.random.Generator | None
     ) -> tuple[torch.Tensor, ...]:
-        """(images, actions, states, rewards, dones, next images, next states) of ``rows``; flips with ``rng``."""
+        """(images, actions, states, rewards, dones, next images, next states, returns) of ``rows``; flips with
+        ``rng``."""
         images, motions = self.images[rows], self.motions[rows]
         if rng is not None:
             images, motions = random_flips(images, motions, rng)
@@ -352,6 +360,7 @@ class _Data:
             tensor(self.dones[rows]),
             tensor(self.images[following])[:, None],
             tensor(self.states[following]),
+            tensor(self.returns[rows]),
         )
 
 
@@ -367,6 +376,7 @@ def _train(transitions: QTransitions, config: QTrainConfig, progress: bool) -> t
         dones=transitions.dones.astype(bool),
         next_rows=transitions.next_rows(),
         labels=transitions.labels.astype(np.float32),
+        returns=discounted_returns(transitions, config.gamma),
     )
     keys = transitions.episode_keys
     train_idx, val_idx = split_by_episode(keys, config.val_fraction, config.seed)
@@ -387,8 +397,8 @@ def _train(transitions: QTransitions, config: QTrainConfig, progress: bool) -> t
         total, target_total, seen = 0.0, 0.0, 0
         for rows in _batches(train_idx, steps_per_epoch, config, rng):
             batch = data.tensors(rows, config, learner.device, rng if config.augment_flips else None)
-            images, actions, states, rewards, dones, next_images, next_states = batch
-            targets = learner.targets(rewards, dones, next_images, next_states)
+            images, actions, states, rewards, dones, next_images, next_states, returns = batch
+            targets = _blend(learner.targets(rewards, dones, next_images, next_states), returns, config.mc_weight)
             total += learner.update(images, actions, states, targets) * len(rows)
             target_total += float(targets.sum())
             seen += len(rows)
@@ -412,6 +422,25 @@ def _train(transitions: QTransitions, config: QTrainConfig, progress: bool) -> t
     return learner.online.cpu().eval(), report
 
 
+def discounted_returns(transitions: QTransitions, gamma: float) -> np.ndarray:
+    """gamma^(T - t) R for every transition: R the episode's terminal reward, T its terminal step."""
+    keys = transitions.episode_keys
+    last_step = np.full(int(keys.max()) + 1, -1, dtype=np.int64)
+    np.maximum.at(last_step, keys, transitions.steps.astype(np.int64))
+    final_reward = np.zeros(int(keys.max()) + 1, dtype=np.float64)
+    done = transitions.dones.astype(bool)
+    final_reward[keys[done]] = transitions.rewards[done]
+    to_go = last_step[keys] - transitions.steps
+    return (final_reward[keys] * gamma**to_go).astype(np.float32)
+
+
+def _blend(bellman: torch.Tensor, returns: torch.Tensor, mc_weight: float) -> torch.Tensor:
+    """(1 - mc_weight) Bellman + mc_weight return."""
+    if mc_weight == 0.0:
+        return bellman
+    return (1.0 - mc_weight) * bellman + mc_weight * returns.to(bellman.dtype)
+
+
 def _batches(train_idx: np.ndarray, steps: int, config: QTrainConfig, rng: np.random.Generator) -> list[np.ndarray]:
     """``steps`` minibatches: one shuffled pass when ``steps_per_epoch`` is None, else random draws."""
     if config.steps_per_epoch is None:
@@ -433,10 +462,11 @@ def _evaluate(learner: QLearner, data: _Data, indices: np.ndarray, config: QTrai
     with torch.no_grad():
         for start in range(0, len(indices), config.batch_size):
             rows = indices[start : start + config.batch_size]
-            images, actions, states, rewards, dones, next_images, next_states = data.tensors(
+            images, actions, states, rewards, dones, next_images, next_states, returns = data.tensors(
                 rows, config, learner.device, None
             )
-            targets.append(learner.targets(rewards, dones, next_images, next_states, generator))
+            bellman = learner.targets(rewards, dones, next_images, next_states, generator)
+            targets.append(_blend(bellman, returns, config.mc_weight))
             logits.append(learner.online.logits(images, actions, states))
     all_logits, all_targets = torch.cat(logits), torch.cat(targets)
     loss = float(learner.criterion(all_logits, all_targets))

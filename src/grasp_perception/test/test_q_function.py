@@ -19,6 +19,7 @@ from grasp_perception.q_training import (  # noqa: E402
     TargetCEMConfig,
     bellman_targets,
     cem_max_q,
+    discounted_returns,
     encode_motions_torch,
     train_q_function,
 )
@@ -248,3 +249,36 @@ def test_tiny_q_learning_learns_the_visible_rule() -> None:
             good, bad = model(image[None], torch.from_numpy(encode_motions(motions)), state)
         wins += int(good > bad)
     assert wins >= 32, f"good above bad in {wins} of 40"
+
+
+def test_discounted_returns_count_the_steps_to_each_episodes_end() -> None:
+    transitions = _synthetic_transitions(3, seed=4)  # two steps each: a move, then the close
+    returns = discounted_returns(transitions, gamma=0.8)
+    label = transitions.labels
+    np.testing.assert_allclose(returns[transitions.dones], label[transitions.dones])
+    np.testing.assert_allclose(returns[~transitions.dones], 0.8 * label[~transitions.dones], rtol=1e-6)
+    assert set(np.unique(label)) <= {0.0, 1.0}
+
+
+def test_mc_weight_one_regresses_the_moves_on_their_returns_not_the_bootstrap() -> None:
+    # A move is followed by a close whose aim decides the label, half of them aimed. Its Bellman target is
+    # gamma * max_a Q(s', a), the best close (near gamma); its return is gamma * R, gamma x the share aimed on average.
+    # So the moves learn clearly less with mc_weight 1 than with 0: the blend reaches the gradient step.
+    transitions = _synthetic_transitions(400, seed=2)
+    moves = ~transitions.dones
+    images = torch.from_numpy(_tiny_config().preprocessing().batch(transitions.images))[:, None]
+    actions, states = torch.from_numpy(transitions.actions()), torch.from_numpy(transitions.states)
+    means = {}
+    for weight in (0.0, 1.0):
+        config = _tiny_config(epochs=10, batch_size=64, lr=2e-3, width=16, hidden=32, tau=0.05, mc_weight=weight,
+                              cem=TargetCEMConfig(samples=32, elites=4, iterations=2))  # fmt: skip
+        model, report = train_q_function(transitions, config, progress=False)
+        with torch.no_grad():
+            q = model(images, actions, states).numpy()
+        means[weight] = float(q[moves].mean())
+        assert report.config["mc_weight"] == weight
+    returns = discounted_returns(transitions, config.gamma)[moves]
+    assert abs(means[1.0] - returns.mean()) < 0.1, (means, returns.mean())
+    assert means[1.0] < means[0.0] - 0.1, means
+    with pytest.raises(ValueError, match="mc_weight"):
+        QTrainConfig(mc_weight=1.5)
