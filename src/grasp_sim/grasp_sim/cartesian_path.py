@@ -37,6 +37,10 @@ class CartesianPath:
     def complete(self) -> bool:
         return self.error is None
 
+    def duration(self, linear_speed: float, angular_speed: float) -> float:
+        """Seconds for the whole line at ``linear_speed`` (m/s) and ``angular_speed`` (rad/s), the slower of both."""
+        return max(float(np.linalg.norm(self.motion[:3])) / linear_speed, abs(float(self.motion[3])) / angular_speed)
+
 
 def waypoint_count(motion: np.ndarray) -> int:
     """Waypoints on the line of ``motion``: one per 2 cm and per 0.3 rad, at least one."""

@@ -490,11 +490,7 @@ class GraspWorld:
         where the arm is."""
         joints = self.data.qpos[self._arm_qpos].copy()
         path = straight_line_path(self.ik, joints, start, goal)
-        delta = path.motion
-        duration = (
-            max(float(np.linalg.norm(delta[:3])) / self.config.linear_speed, abs(delta[3]) / self.config.angular_speed)
-            / speed_scale
-        )
+        duration = path.duration(self.config.linear_speed, self.config.angular_speed) / speed_scale
         for target in path.joints:
             self._track(joints, target, max(duration / path.planned, 0.02))
             joints = target

@@ -87,9 +87,7 @@ class BuiltinArmPlanner:
         path = straight_line_path(ik, joints, ik.forward(joints), goal)
         if not path.complete:
             raise PlanningError(str(path.error))
-        delta = path.motion
-        duration = max(float(np.linalg.norm(delta[:3])) / self.linear_speed, abs(delta[3]) / self.angular_speed)
-        segment = max(duration / path.planned, MIN_SEGMENT_S)
+        segment = max(path.duration(self.linear_speed, self.angular_speed) / path.planned, MIN_SEGMENT_S)
         times, current, elapsed = [], joints, 0.0
         for solved in path.joints:
             # No joint faster than max_joint_speed: a segment where the IK swings a wrist takes longer.
