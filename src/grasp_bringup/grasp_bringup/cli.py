@@ -187,6 +187,11 @@ def _add_servo_options(parser: argparse.ArgumentParser) -> None:
         help="threshold servo: 1 follows the model's best grasp on every frame (default); K > 1 follows, of the "
         "K best, the one nearest the grasp followed on the frame before (GG-CNN's closed loop: 3)",
     )
+    parser.add_argument(
+        "--finger-clearance", action="store_true",
+        help="CEM servo: a motion whose end pose would set a finger down on a surface the depth frame shows "
+        "scores 0, so the servo grasps elsewhere or raises instead of closing there (off by default)",
+    )
 
 
 def _settings(args: argparse.Namespace, controller: str, model: str | None) -> RunSettings:
@@ -216,6 +221,7 @@ def _settings(args: argparse.Namespace, controller: str, model: str | None) -> R
         threshold_deg=getattr(args, "threshold_deg", 0.5),
         descent_steps=getattr(args, "descent_steps", 1),
         track_peaks=getattr(args, "track_peaks", 1),
+        finger_clearance=getattr(args, "finger_clearance", False),
     )
 
 

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from grasp_datacollect.policies import POLICY_NAMES, BiasedPolicy, ExploringLearnedPolicy, RandomPolicy
 from grasp_servo.cem import CEMConfig
 from grasp_servo.controllers import ClosedLoopController, Controller, OpenLoopController
-from grasp_servo.distance_servo import DistanceController, DistanceServo, distance_servo_config
+from grasp_servo.distance_servo import BLOCKED_DISTANCE, DistanceController, DistanceServo, distance_servo_config
+from grasp_servo.finger_clearance import FingerClearance, FingerFootprint
 from grasp_servo.robot_profiles import get_profile
 from grasp_servo.servo import CEMServo, ServoConfig
 from grasp_servo.threshold import OpenLoopThresholdController, ThresholdConfig, ThresholdController, ThresholdServo
@@ -23,7 +24,7 @@ from grasp_sim.depth_noise import DepthNoiseConfig
 from grasp_sim.world_config import WorldConfig
 
 if TYPE_CHECKING:
-    from grasp_perception.contract import ModelContract
+    from grasp_perception.contract import CameraSpec, ModelContract
     from grasp_perception.scorer import OnnxGraspScorer
 
 CONTROLLER_NAMES = (*POLICY_NAMES, "cem", "threshold", "open_loop")
@@ -97,6 +98,7 @@ class RunSettings:
     threshold_deg: float = 0.5  # ... and rotation
     descent_steps: int = 1  # ... frames of the taught grasp motion (1: blind; more: guarded, grasp maps only)
     track_peaks: int = 1  # ... grasps it keeps in view to follow one (1: the best on every frame; GG-CNN: 3)
+    finger_clearance: bool = False  # CEM servo: motions that would set a finger down on a seen surface score 0
 
     @property
     def max_steps(self) -> int:
@@ -180,6 +182,11 @@ def check_controller_pairing(settings: RunSettings) -> None:
             check_guarded_descent(target, settings.descent_steps, "descent_steps (--descent-steps)")
     except ValueError as error:
         raise UsageError(f"{settings.model}: {error}") from None
+    if servo == "threshold" and settings.finger_clearance:
+        raise UsageError(
+            f"{settings.model}: finger_clearance (--finger-clearance) is for the CEM servo's candidates; the "
+            "threshold servo follows its model's one motion"
+        )
 
 
 def preflight(settings: RunSettings) -> None:
@@ -260,21 +267,31 @@ def build_controller(settings: RunSettings) -> Controller:
         return _distance_controller(settings, scorer, workspace)
     servo = CEMServo(servo_config(settings), workspace)
     if settings.controller == "open_loop":
-        return OpenLoopController(scorer, servo)
-    closed_loop = ClosedLoopController(scorer, servo)
+        return OpenLoopController(scorer, servo, clearance=finger_clearance(settings, scorer.contract.camera))
+    closed_loop = ClosedLoopController(scorer, servo, finger_clearance(settings, scorer.contract.camera))
     if settings.controller == "learned":
         return ExploringLearnedPolicy(closed_loop, explore_probability=settings.explore_probability)
     return closed_loop
+
+
+def finger_clearance(settings: RunSettings, camera: CameraSpec) -> FingerClearance | None:
+    """The CEM servo's finger-clearance check for the settings' robot and model camera, or None when off."""
+    if not settings.finger_clearance:
+        return None
+    return FingerClearance(camera, FingerFootprint(opening=get_profile(settings.robot).max_opening))
 
 
 def _distance_controller(settings: RunSettings, scorer: OnnxGraspScorer, workspace: Workspace) -> Controller:
     from grasp_perception.scorer import MaximisedScorer
 
     if settings.controller == "open_loop":  # one look: move to the best candidate of the first frame (one-shot)
-        return OpenLoopController(MaximisedScorer(scorer), CEMServo(servo_config(settings), workspace))
+        return OpenLoopController(MaximisedScorer(scorer), CEMServo(servo_config(settings), workspace),
+                                  clearance=finger_clearance(settings, scorer.contract.camera),
+                                  blocked_score=-BLOCKED_DISTANCE)  # scores are negated distances
     config = distance_servo_config(settings.approach_steps, settings.cem_samples, settings.cem_elites,
                                    settings.cem_iterations)
-    controller = DistanceController(scorer, DistanceServo(config, workspace))
+    controller = DistanceController(scorer, DistanceServo(config, workspace),
+                                    finger_clearance(settings, scorer.contract.camera))
     if settings.controller == "learned":
         return ExploringLearnedPolicy(controller, explore_probability=settings.explore_probability)
     return controller

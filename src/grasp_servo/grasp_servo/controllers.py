@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from grasp_servo.cem import ScoreFunction
+from grasp_servo.finger_clearance import FingerClearance
 from grasp_servo.pose import GripperPose, apply_motion, motion_between
 from grasp_servo.servo import CLOSE, MOVE, CEMServo, ServoDecision, limit_translation
 from grasp_servo.workspace import require_usable_pose
@@ -58,13 +59,18 @@ class Controller(Protocol):
 
 
 class ClosedLoopController:
-    """Seed 004's servo: re-plans with CEM on every frame."""
+    """Seed 004's servo: re-plans with CEM on every frame.
+
+    With ``clearance``, a motion whose end pose would set a finger down on a surface the frame shows scores 0
+    (``FingerClearance``): CEM looks elsewhere, and a close there becomes a raise.
+    """
 
     name = "cem"
 
-    def __init__(self, scorer: FrameScorer, servo: CEMServo):
+    def __init__(self, scorer: FrameScorer, servo: CEMServo, clearance: FingerClearance | None = None):
         self.scorer = scorer
         self.servo = servo
+        self.clearance = clearance
 
     def begin_episode(self, hints: Sequence[ObjectHint]) -> None:
         del hints  # the learned controller sees only the camera
@@ -73,21 +79,35 @@ class ClosedLoopController:
         require_usable_pose(pose)
         t0 = time.perf_counter()
         image = self.scorer.preprocess(depth)
-        preprocessing = time.perf_counter() - t0
         score = frame_score_function(self.scorer, image, pose, self.servo.grasp_height)
+        if self.clearance is not None:
+            score = self.clearance.guard(score, self.clearance.points(depth), blocked_score=0.0)
+        preprocessing = time.perf_counter() - t0
         decision = self.servo.decide(pose, score, step, rng)
         return _with_extra_perception(decision, preprocessing)
 
 
 class OpenLoopController:
-    """Baseline: one CEM prediction from the first frame, then move there blind and close."""
+    """Baseline: one CEM prediction from the first frame, then move there blind and close.
+
+    ``clearance`` checks the first frame's candidates as the closed loop checks every frame's.
+    """
 
     name = "open_loop"
 
-    def __init__(self, scorer: FrameScorer, servo: CEMServo, arrive_tolerance: float = 0.005):
+    def __init__(
+        self,
+        scorer: FrameScorer,
+        servo: CEMServo,
+        arrive_tolerance: float = 0.005,
+        clearance: FingerClearance | None = None,
+        blocked_score: float = 0.0,
+    ):
         self.scorer = scorer
         self.servo = servo
         self.arrive_tolerance = arrive_tolerance
+        self.clearance = clearance
+        self.blocked_score = blocked_score
         self._target: GripperPose | None = None
 
     def begin_episode(self, hints: Sequence[ObjectHint]) -> None:
@@ -101,6 +121,8 @@ class OpenLoopController:
             image = self.scorer.preprocess(depth)
             preprocessing = time.perf_counter() - t0
             score = frame_score_function(self.scorer, image, pose, self.servo.grasp_height)
+            if self.clearance is not None:
+                score = self.clearance.guard(score, self.clearance.points(depth), self.blocked_score)
             result = self.servo.optimizer.optimise(pose, score, rng)
             self._target = apply_motion(pose, result.motion)
             best_motion, best_score = result.motion, result.score

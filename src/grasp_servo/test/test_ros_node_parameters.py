@@ -97,6 +97,27 @@ def test_a_distance_model_gets_the_cem_sizes(ros: None) -> None:
         node.destroy_node()
 
 
+def test_finger_clearance_reads_camera_frames_and_is_refused_where_it_cannot(ros: None) -> None:
+    from grasp_servo.ros.servo_node import ServoNode
+
+    models = Path(__file__).resolve().parents[2] / "grasp_bringup/grasp_bringup/models"
+
+    def node_with(**overrides: Any) -> Any:
+        overrides = {"finger_clearance": True, **overrides}
+        return ServoNode(parameter_overrides=[Parameter(name, value=value) for name, value in overrides.items()])
+
+    for model in ("grasp_success.onnx", "grasp_distance.onnx"):
+        node = node_with(model_path=str(models / model), frame_source="camera")
+        try:
+            assert node.session.controller.clearance.footprint.opening == pytest.approx(0.085)
+        finally:
+            node.destroy_node()
+    with pytest.raises(ParameterError, match="needs frame_source camera, not perception"):
+        node_with(model_path=str(models / "grasp_success.onnx"), frame_source="perception")
+    with pytest.raises(ParameterError, match="finger_clearance is for the CEM servo"):
+        node_with(model_path=str(models / "pregrasp_motion.onnx"), frame_source="camera")
+
+
 def test_bad_motion_parameters_stop_the_node(ros: None) -> None:
     from grasp_servo.ros.motion_node import MotionNode
 

@@ -2,7 +2,9 @@
 
 import numpy as np
 import pytest
-from grasp_servo.pose import GripperPose, apply_motion
+from grasp_perception.contract import CameraSpec
+from grasp_servo.finger_clearance import FingerClearance, FingerFootprint
+from grasp_servo.pose import GripperPose, apply_motion, motion_between
 from grasp_sim.depth_camera import CameraConfig
 from grasp_sim.world import GraspWorld
 from grasp_sim.world_config import WorldConfig
@@ -67,6 +69,31 @@ def test_a_gripper_turned_one_way_past_its_wrist_limit_keeps_turning(single_obje
         turned = (reached.yaw - before.yaw - 0.8 + np.pi / 2) % np.pi - np.pi / 2  # modulo a half turn
         assert abs(turned) < 0.03
         np.testing.assert_allclose(reached.position, before.position, atol=0.004)
+
+
+def test_finger_clearance_finds_the_object_under_a_finger_in_a_real_frame(single_object_world):
+    # The world's own camera and object: the pads' footprint, the frame's orientation and the turn's sign agree.
+    world = single_object_world
+    world.reset(4)  # one sphere, 2 cm tall
+    target = world.object_states()[0].position
+    world.move_to(GripperPose(target[0], target[1] - 0.05, 0.12, 0.0))  # the object 5 cm off along +y
+    observation = world.observe()
+    pose = observation.pose
+    clearance = FingerClearance(CameraSpec.embedded_wrist(), FingerFootprint(opening=world.gripper.max_opening))
+    points = clearance.points(observation.depth)
+    rel = motion_between(pose, GripperPose(target[0], target[1], pose.z, pose.yaw))
+    dz = world.profile.workspace.z_min - pose.z
+    pad = world.gripper.max_opening / 2 + 0.005  # the pad's centre, off the pinch point along the closing axis
+
+    def blocked(dx: float, dy: float, dyaw: float = 0.0) -> bool:
+        return bool(clearance.blocked(points, np.array([[dx, dy, dz, dyaw]]))[0])
+
+    assert not blocked(rel[0], rel[1])  # centred on it: a grasp
+    assert blocked(rel[0] - pad, rel[1]) and blocked(rel[0] + pad, rel[1])  # a pad over it
+    turn = 0.5
+    assert blocked(rel[0] - pad * np.cos(turn), rel[1] - pad * np.sin(turn), turn)
+    assert not blocked(rel[0] - pad * np.cos(turn), rel[1] + pad * np.sin(turn), turn)  # the turn's mirror
+    assert not blocked(-0.1, -0.1)  # over the bare table
 
 
 def test_lift_test_labels_a_real_grasp_success_and_an_empty_grasp_failure(single_object_world):

@@ -260,7 +260,7 @@ def descriptor_fields(spec: ParamSpec, rules: Sequence[CrossRule] = ()) -> dict[
             constraints.append(f"{spec.name} > {_number(spec.low or 0.0)}")
         if spec.high_open:
             constraints.append(f"{spec.name} < {_number(spec.high or 0.0)}")
-    elif kind in ("string", "float list"):
+    elif kind in ("string", "float list", "bool"):
         constraints.append(spec.range_text)
     constraints.extend(rule.text for rule in rules if spec.name in rule.names)
     fields["additional_constraints"] = "; ".join(constraints)
@@ -432,6 +432,8 @@ def servo_specs(profile: RobotProfile) -> list[ParamSpec]:
         ParamSpec("track_peaks", 1, "threshold servo: 1 follows the model's best grasp on every frame; K > 1 "
                   "follows, of its K best, the one nearest the grasp followed on the frame before (GG-CNN: 3)",
                   low=1, high=64),
+        ParamSpec("finger_clearance", False, "CEM servo: a motion whose end pose would set a finger down on a "
+                  "surface the depth frame shows scores worst (needs frame_source camera: it reads the frame)"),
         ParamSpec("frame_source", "camera", "camera: score raw depth frames from depth_topic with the whole model "
                   "in this node; perception: score EncodedFrames from grasp_perception with the model's head",
                   choices=FRAME_SOURCES),

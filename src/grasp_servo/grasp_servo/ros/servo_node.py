@@ -30,6 +30,7 @@ from grasp_servo.ros.parameters import (
     ParameterError,
     declare_node_parameters,
     resolve_model_path,
+    robot_profile,
     servo_config,
     servo_parameters,
     servo_specs,
@@ -76,6 +77,18 @@ def build_controller(values: dict[str, Any]) -> tuple[FrameController, str, str]
         kind = str(values.get("controller", "auto"))
         kind = contract.spec.servo if kind == "auto" else kind
         check_servo_pairing(contract.target, kind)
+        clearance = None
+        if values["finger_clearance"]:
+            if kind == "threshold":
+                raise ParameterError("finger_clearance is for the CEM servo's candidates; the threshold servo "
+                                     f"follows its model's one motion ({model} is a regression model)")
+            if values["frame_source"] != "camera":
+                raise ParameterError("finger_clearance reads the depth frame: it needs frame_source camera, not "
+                                     f"{values['frame_source']}")
+            from grasp_servo.finger_clearance import FingerClearance, FingerFootprint
+
+            opening = robot_profile(values["robot"]).max_opening
+            clearance = FingerClearance(contract.camera, FingerFootprint(opening=opening))
         if kind == "threshold":
             if values["frame_source"] == "perception":
                 raise ParameterError(
@@ -120,9 +133,9 @@ def build_controller(values: dict[str, Any]) -> tuple[FrameController, str, str]
 
         config_d = distance_servo_config(int(values["approach_steps"]), int(values["cem_samples"]),
                                          int(values["cem_elites"]), int(values["cem_iterations"]))
-        return DistanceController(scorer, DistanceServo(config_d, workspace)), str(model), sha
+        return DistanceController(scorer, DistanceServo(config_d, workspace), clearance), str(model), sha
     servo = CEMServo(servo_config(values), workspace)
-    return ClosedLoopController(scorer, servo), str(model), sha
+    return ClosedLoopController(scorer, servo, clearance), str(model), sha
 
 
 @dataclasses.dataclass

@@ -1,0 +1,102 @@
+"""Finger clearance: which motions would set a finger down on a surface the depth frame shows (numpy frames)."""
+
+import numpy as np
+import pytest
+from grasp_perception.contract import CameraSpec
+from grasp_servo.finger_clearance import FingerClearance, FingerFootprint, surface_points
+
+CAMERA = CameraSpec.embedded_wrist()
+CAMERA_ABOVE_PINCH = 0.058
+GRASP_HEIGHT = 0.015  # the pinch point's height above the table at a grasp (the UR5 workspace's floor)
+
+
+def frame_with_box(pinch_height: float, centre=(0.0, 0.0), half=(0.01, 0.01), top=0.03, px: int = 64) -> np.ndarray:
+    """The wrist camera's frame with the pinch point ``pinch_height`` above a table and a box on it.
+
+    The box's top (``top`` m above the table) is centred at ``centre`` in the yaw-aligned frame of the pose.
+    """
+    k = CAMERA.intrinsics().scaled(px, px)
+    cols, rows = np.meshgrid(np.arange(px), np.arange(px))
+    ray_x, ray_y = (cols - k.cx) / k.fx, (rows - k.cy) / k.fy
+    depth = np.full((px, px), pinch_height + CAMERA_ABOVE_PINCH)
+    z_top = pinch_height + CAMERA_ABOVE_PINCH - top
+    x, y = ray_x * z_top, -ray_y * z_top  # yaw-aligned: x along the pinch frame's x, y against its y
+    inside = (np.abs(x - centre[0]) <= half[0]) & (np.abs(y - centre[1]) <= half[1])
+    depth[inside] = z_top
+    return depth
+
+
+def down(pinch_height: float, dx: float = 0.0, dy: float = 0.0, dyaw: float = 0.0) -> np.ndarray:
+    return np.array([[dx, dy, GRASP_HEIGHT - pinch_height, dyaw]])
+
+
+def test_points_are_heights_in_the_yaw_aligned_frame_and_skip_holes_and_the_fingers():
+    depth = frame_with_box(0.10, centre=(0.03, 0.02), top=0.04)
+    depth[0, 0] = np.nan
+    depth[0, 1] = 0.0
+    depth[0, 2] = 0.05  # nearer than the fingertips (0.07 m): a finger in view
+    points = FingerClearance(CAMERA).points(depth)
+    assert len(points) == 64 * 64 - 3
+    top = points[points[:, 2] > -0.08]
+    np.testing.assert_allclose(top[:, 2], 0.04 - 0.10, atol=1e-9)  # the box's top, relative to the pinch
+    assert np.mean(top[:, 0]) == pytest.approx(0.03, abs=0.003)
+    assert np.mean(top[:, 1]) == pytest.approx(0.02, abs=0.003)
+
+
+def test_a_box_under_a_finger_blocks_the_close_there_and_not_between_the_fingers():
+    clearance = FingerClearance(CAMERA)
+    points = clearance.points(frame_with_box(0.10, centre=(0.0, 0.0), half=(0.015, 0.015)))
+    assert not clearance.blocked(points, down(0.10))[0]  # the box between the pads: a grasp
+    pad = 0.085 / 2 + 0.005
+    assert clearance.blocked(points, down(0.10, dx=-pad))[0]  # the +x pad over the box
+    assert clearance.blocked(points, down(0.10, dx=pad))[0]  # the -x pad
+    assert not clearance.blocked(points, down(0.10, dx=-pad, dy=0.04))[0]  # beside the pad's width
+    # Turned a quarter, the pads lie along y: the box is between them again when the pinch is 4.75 cm off in x.
+    assert not clearance.blocked(points, down(0.10, dx=-pad, dyaw=np.pi / 2))[0]
+    assert clearance.blocked(points, down(0.10, dy=-pad, dyaw=np.pi / 2))[0]
+
+
+def test_surfaces_the_fingertips_clear_do_not_block():
+    clearance = FingerClearance(CAMERA)
+    table = clearance.points(np.full((64, 64), 0.10 + CAMERA_ABOVE_PINCH))
+    motions = np.concatenate([down(0.10, dx, dy, yaw) for dx, dy, yaw in np.random.default_rng(0).uniform(
+        [-0.1, -0.1, -1.5], [0.1, 0.1, 1.5], (50, 3))])
+    assert not clearance.blocked(table, motions).any()  # the fingertips end 3 mm above the table
+    # The fingertips end 3 mm above the table, and 6 mm more is clearance: an 8 mm plate is clear, 10 mm is not.
+    thin = clearance.points(frame_with_box(0.10, half=(0.05, 0.05), top=0.008))
+    assert not clearance.blocked(thin, down(0.10))[0]
+    thick = clearance.points(frame_with_box(0.10, half=(0.05, 0.05), top=0.010))
+    assert clearance.blocked(thick, down(0.10))[0]
+    # A motion that stops higher up clears a taller surface.
+    assert not clearance.blocked(thick, np.array([[0.0, 0.0, 0.0, 0.0]]))[0]
+
+
+def test_frames_of_another_resolution_use_scaled_intrinsics():
+    clearance = FingerClearance(CAMERA)
+    pad = 0.085 / 2 + 0.005
+    for px in (32, 128):
+        points = clearance.points(frame_with_box(0.06, centre=(pad, 0.0), px=px))
+        assert clearance.blocked(points, down(0.06))[0]
+        assert not clearance.blocked(points, down(0.06, dx=pad))[0]
+
+
+def test_the_guard_gives_blocked_motions_the_worst_score_and_leaves_the_rest():
+    clearance = FingerClearance(CAMERA)
+    points = clearance.points(frame_with_box(0.10, half=(0.015, 0.015)))
+    pad = 0.085 / 2 + 0.005
+    motions = np.concatenate([down(0.10), down(0.10, dx=-pad), down(0.10, dx=0.1)])
+    guarded = clearance.guard(lambda m: np.full(len(m), 0.8), points, blocked_score=0.0)
+    np.testing.assert_allclose(guarded(motions), [0.8, 0.0, 0.8])
+    # A wrong count is passed through for the servo's own check to report.
+    assert len(clearance.guard(lambda m: np.zeros(2), points, 0.0)(motions)) == 2
+
+
+def test_bad_footprints_and_frames_are_refused():
+    with pytest.raises(ValueError, match="opening"):
+        FingerFootprint(opening=0.0)
+    with pytest.raises(ValueError, match="margin"):
+        FingerFootprint(margin=-0.001)
+    with pytest.raises(ValueError, match="non-empty"):
+        surface_points(np.zeros((0, 0)), CAMERA, 0.07)
+    with pytest.raises(ValueError, match="shape"):
+        surface_points(np.zeros(64), CAMERA, 0.07)
