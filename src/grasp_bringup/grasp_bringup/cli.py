@@ -188,9 +188,10 @@ def _add_servo_options(parser: argparse.ArgumentParser) -> None:
         "K best, the one nearest the grasp followed on the frame before (GG-CNN's closed loop: 3)",
     )
     parser.add_argument(
-        "--finger-clearance", action="store_true",
+        "--finger-clearance", action=argparse.BooleanOptionalAction, default=True,
         help="CEM servo: a motion whose end pose would set a finger down on a surface the depth frame shows "
-        "scores 0, so the servo grasps elsewhere or raises instead of closing there (off by default)",
+        "scores worst, so the servo grasps elsewhere or raises instead of closing there (default on; "
+        "--no-finger-clearance runs seed 004's / seed 001's servo as published; the threshold servo ignores it)",
     )
 
 
@@ -441,6 +442,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--steps", type=positive_int, default=300, help="servo steps to time (default 300)")
     bench.add_argument("--threads", type=positive_int, default=1, help="onnxruntime intra-op threads (default 1)")
     bench.add_argument("--out", type=Path, default=None, help="also write the figures to this JSON file")
+    bench.add_argument(
+        "--finger-clearance", action=argparse.BooleanOptionalAction, default=True,
+        help="time the servo with its finger-clearance check, as grasp evaluate runs it (default on)",
+    )
     _add_cem_options(bench)
 
     soak = sub.add_parser(
@@ -606,7 +611,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         from grasp_bringup.latency_benchmark import benchmark_servo_step
 
         result = benchmark_servo_step(
-            args.model, args.steps, args.threads, args.cem_samples, args.cem_elites, args.cem_iterations
+            args.model, args.steps, args.threads, args.cem_samples, args.cem_elites, args.cem_iterations,
+            args.finger_clearance,
         )
         print(reports.benchmark_text(result))
         if args.out:

@@ -98,7 +98,10 @@ class RunSettings:
     threshold_deg: float = 0.5  # ... and rotation
     descent_steps: int = 1  # ... frames of the taught grasp motion (1: blind; more: guarded, grasp maps only)
     track_peaks: int = 1  # ... grasps it keeps in view to follow one (1: the best on every frame; GG-CNN: 3)
-    finger_clearance: bool = False  # CEM servo: motions that would set a finger down on a seen surface score 0
+    # CEM servo: motions that would set a finger down on a seen surface score worst (the threshold servo follows
+    # one motion and does not use it). Off here, so collection and the seeds' experiments run the seeds' servos;
+    # grasp evaluate and grasp demo turn it on unless --no-finger-clearance.
+    finger_clearance: bool = False
 
     @property
     def max_steps(self) -> int:
@@ -182,11 +185,6 @@ def check_controller_pairing(settings: RunSettings) -> None:
             check_guarded_descent(target, settings.descent_steps, "descent_steps (--descent-steps)")
     except ValueError as error:
         raise UsageError(f"{settings.model}: {error}") from None
-    if servo == "threshold" and settings.finger_clearance:
-        raise UsageError(
-            f"{settings.model}: finger_clearance (--finger-clearance) is for the CEM servo's candidates; the "
-            "threshold servo follows its model's one motion"
-        )
 
 
 def preflight(settings: RunSettings) -> None:

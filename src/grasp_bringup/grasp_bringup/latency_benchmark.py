@@ -8,6 +8,7 @@ import os
 import numpy as np
 from grasp_servo.cem import CEMConfig
 from grasp_servo.controllers import ClosedLoopController
+from grasp_servo.finger_clearance import FingerClearance
 from grasp_servo.robot_profiles import get_profile
 from grasp_servo.servo import CEMServo, ServoConfig
 
@@ -39,15 +40,21 @@ def _frames(count: int, seed: int = 0) -> list[tuple[np.ndarray, object]]:
     return frames[:count]
 
 
-def benchmark_servo_step(model: str, steps: int, threads: int, samples: int, elites: int, iterations: int) -> dict:
-    """Time ``steps`` servo decisions; returns p50 / p95 of total, perception and optimisation in ms."""
+def benchmark_servo_step(
+    model: str, steps: int, threads: int, samples: int, elites: int, iterations: int, finger_clearance: bool = True
+) -> dict:
+    """Time ``steps`` servo decisions; returns p50 / p95 of total, perception and optimisation in ms.
+
+    With ``finger_clearance`` the check runs as in ``grasp evaluate``; its time counts as perception.
+    """
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     from grasp_perception.scorer import OnnxGraspScorer
 
     scorer = OnnxGraspScorer(model, threads=threads)
     cem = CEMConfig(samples=samples, elites=elites, iterations=iterations)
     servo = CEMServo(ServoConfig(cem=cem), get_profile("ur5").workspace)
-    controller = ClosedLoopController(scorer, servo)
+    clearance = FingerClearance(scorer.contract.camera) if finger_clearance else None
+    controller = ClosedLoopController(scorer, servo, clearance)
     frames = _frames(min(steps, 100))
     rng = np.random.default_rng(0)
     for depth, pose in frames[:10]:  # warm-up
@@ -64,6 +71,7 @@ def benchmark_servo_step(model: str, steps: int, threads: int, samples: int, eli
         "steps": steps,
         "threads": threads,
         "cem": f"{iterations} x {samples} (elites {elites})",
+        "finger_clearance": finger_clearance,
         "total_ms": percentiles_ms(total),
         "perception_ms": percentiles_ms(perception),
         "optimisation_ms": percentiles_ms(optimisation),

@@ -112,7 +112,8 @@ def evaluation_text(report: dict, out: Path) -> str:
 def benchmark_text(result: dict) -> str:
     return (
         f"servo step over {result['steps']} frames, {result['threads']} onnxruntime thread(s), "
-        f"CEM {result['cem']}: total p50 {result['total_ms']['p50']:.2f} ms / p95 {result['total_ms']['p95']:.2f} ms; "
+        f"CEM {result['cem']}{', finger clearance' if result.get('finger_clearance') else ''}: "
+        f"total p50 {result['total_ms']['p50']:.2f} ms / p95 {result['total_ms']['p95']:.2f} ms; "
         f"perception p50 {result['perception_ms']['p50']:.2f} / p95 {result['perception_ms']['p95']:.2f} ms; "
         f"CEM optimisation p50 {result['optimisation_ms']['p50']:.2f} / p95 {result['optimisation_ms']['p95']:.2f} ms"
     )

@@ -147,18 +147,13 @@ def launch_setup(context, *args, **kwargs):
         nodes.extend(_gazebo(context, robot))
     # Scoring models are split: the perception node encodes each frame, the servo scores candidates with the head.
     # A regression model (threshold servo) runs whole in the servo node, on the camera's frames.
-    # The finger-clearance check reads the depth frame, so a scoring model then runs whole in the servo node too.
-    clearance = _flag(context, "finger_clearance")
-    regression = bool(model) and _is_regression_model(model, _text(context, "controller"))
-    if clearance and regression:
-        raise RuntimeError("finger_clearance:=true is for the CEM servo's candidates; the threshold servo of "
-                           f"model:={model} follows its model's one motion")
-    frame_source = "camera" if regression or clearance else "perception"
+    frame_source = "camera" if model and _is_regression_model(model, _text(context, "controller")) else "perception"
     if frame_source == "perception":
         nodes.append(_node("grasp_perception", "perception_node", [params_file, {**common, **model_override}]))
     nodes.append(_node("grasp_servo", "servo_node", [params_file, robot_file, {
         **common, **model_override, "robot": robot, "frame_source": frame_source, "object_set": object_set,
-        "controller": _text(context, "controller"), "finger_clearance": clearance, **_servo_settings(context),
+        "controller": _text(context, "controller"), "finger_clearance": _flag(context, "finger_clearance"),
+        **_servo_settings(context),
     }]))
     motion = {**common, "robot": robot, "ik_backend": _text(context, "ik"), "gripper_action_type": gripper_action_type}
     moveit_params_file = _text(context, "moveit_params_file")
@@ -228,9 +223,8 @@ def generate_launch_description():
          "the grasp map (empty = params_file's, 1)", None),
         ("track_peaks", "", "threshold servo, grasp maps: 1 = the best grasp of every frame, 3 = follow one "
          "(empty = params_file's, 1)", None),
-        ("finger_clearance", "false", "CEM servo: motions that would set a finger down on a surface the depth "
-         "frame shows score worst; the servo node then scores whole camera frames (no perception node)",
-         ["true", "false"]),
+        ("finger_clearance", "true", "CEM servo: motions that would set a finger down on a surface the depth "
+         "frame shows score worst; false = seed 004's / 001's servo as published", ["true", "false"]),
         ("ik", "builtin", "IK backend of grasp_motion: builtin (mink, no MoveIt) or moveit (moveit_py)",
          ["builtin", "moveit"]),
         ("gripper_action_type", "gripper_command", "the gripper's action type, for grasp_motion and the sim robot: "

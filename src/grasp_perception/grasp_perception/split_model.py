@@ -61,6 +61,9 @@ class EncodedFeatures:
     valid_fraction: float  # share of the (reprojected) frame with depth inside the model's range
     model_sha256: str
     quality: FrameQuality | None = None
+    # The frame in the model's camera (metres, NaN holes) the features came from: the servo's finger-clearance
+    # check reads it (grasp_servo.finger_clearance). None where it was not sent.
+    model_frame: np.ndarray | None = None
 
 
 def _dependencies(graph: onnx.GraphProto) -> dict[str, frozenset[str]]:
@@ -278,7 +281,8 @@ class FrameEncoder(_ModelHalf):
             where = "after reprojection into the model's camera" if frame is not depth else "frame"
             raise DegenerateFrameError(f"{where}: {quality.reason}")
         features = self._run(self.model.checked.preprocess(frame))
-        return EncodedFeatures(features, quality.in_range, self.sha256, quality)
+        return EncodedFeatures(features, quality.in_range, self.sha256, quality,
+                               np.asarray(frame, dtype=np.float32))
 
 
 class HeadScorer(_ModelHalf):

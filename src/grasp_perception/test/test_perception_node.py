@@ -146,6 +146,9 @@ def test_frame_is_encoded_and_published_with_its_header(graph: dict[str, Any]) -
     expected = encoder.encode(scene())
     np.testing.assert_array_equal(features, expected.features)
     assert msg.valid_fraction == pytest.approx(expected.valid_fraction)
+    # The frame in the model's camera rides along, for the servo's finger-clearance check.
+    depth = np.asarray(msg.depth, dtype=np.float32).reshape(msg.depth_height, msg.depth_width)
+    np.testing.assert_array_equal(depth, expected.model_frame)
     if _has_markers():
         assert wait_for(lambda: bool(graph["received"]["markers"])), "no candidate markers arrived"
         markers = graph["received"]["markers"][-1].markers

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -50,18 +50,18 @@ class FingerFootprint:
                 raise ValueError(f"finger footprint {name} must be >= 0 metres, got {value}")
 
 
-def surface_points(depth: np.ndarray, camera: CameraSpec, min_depth: float) -> np.ndarray:
+def surface_points(depth: np.ndarray, camera: CameraSpec) -> np.ndarray:
     """(N, 3) seen surface points (x, y, height above the pinch point) in the yaw-aligned frame of the pose.
 
     ``depth`` is a frame of ``camera`` (any resolution of its aspect ratio: the intrinsics are scaled to it), z
-    in metres; holes (0, NaN, +-inf) and depths under ``min_depth`` (the fingers, were they in view) are skipped.
+    in metres; holes (0, NaN, +-inf, <= 0) are skipped.
     """
     frame = np.asarray(depth, dtype=np.float64)
     if frame.ndim != 2 or frame.size == 0:
         raise ValueError(f"depth frame must be a non-empty (H, W) array, got shape {frame.shape}")
     height, width = frame.shape
     k = camera.intrinsics().scaled(width, height)
-    rows, cols = np.nonzero(np.isfinite(frame) & (frame > max(min_depth, 0.0)))
+    rows, cols = np.nonzero(np.isfinite(frame) & (frame > 0))
     z = frame[rows, cols]
     optical = np.stack([(cols - k.cx) * z / k.fx, (rows - k.cy) * z / k.fy, z, np.ones_like(z)])
     tool = (camera.mount.to_mount().matrix() @ optical)[:3]  # pinch frame: x closing, y = z x x, z down
@@ -74,12 +74,32 @@ class FingerClearance:
     def __init__(self, camera: CameraSpec, footprint: FingerFootprint | None = None):
         self.camera = camera
         self.footprint = footprint or FingerFootprint()
-        # Nearer the camera than the fingertips: the fingers themselves, or something already between them.
-        self.min_depth = float(-camera.mount.translation[2]) + self.footprint.tips_below_pinch
 
-    def points(self, depth: np.ndarray) -> np.ndarray:
-        """The frame's surface points (``surface_points``)."""
-        return surface_points(depth, self.camera, self.min_depth)
+    def points(self, observation: Any) -> np.ndarray:
+        """The surface points (``surface_points``) of a depth frame, or of the ``model_frame`` an observation of
+        encoded features carries (a perception node's, in the ROS graph).
+
+        Raises:
+            ValueError: encoded features without their model-camera frame, or a frame that is not (H, W).
+        """
+        frame = getattr(observation, "model_frame", observation)
+        if frame is None:
+            raise ValueError("the finger-clearance check needs the depth frame in the model's camera, and these "
+                             "encoded features carry none (a perception node that does not send EncodedFrame.depth)")
+        points = surface_points(frame, self.camera)
+        # Above the fingertips, inside the fingers' footprint where they are now: the fingers themselves (a
+        # camera that sees them), not an obstacle.
+        fingers = self._in_pads(points[:, 0], points[:, 1], inward=self.footprint.margin)
+        return points[~(fingers & (points[:, 2] > -self.footprint.tips_below_pinch))]
+
+    def _in_pads(self, across_x: np.ndarray, along_y: np.ndarray, inward: float = 0.0) -> np.ndarray:
+        """Whether points (x along the closing direction, y across it) lie in either pad's footprint, widened by
+        the margin outward and along, and by ``inward`` toward the pinch point."""
+        f = self.footprint
+        across, along = np.abs(across_x), np.abs(along_y)
+        inner = f.opening / 2 - inward  # what lies between the pads is what they close on
+        outer = f.opening / 2 + f.pad_thickness + f.margin
+        return (across >= inner) & (across <= outer) & (along <= f.pad_width / 2 + f.margin)
 
     def blocked(self, points: np.ndarray, motions: np.ndarray) -> np.ndarray:
         """(N,) bool: motion i (dx, dy, dz, dyaw in the yaw-aligned frame) ends with a finger over a surface."""
@@ -92,11 +112,8 @@ class FingerClearance:
         rel_x = candidates[None, :, 0] - moves[:, 0:1]
         rel_y = candidates[None, :, 1] - moves[:, 1:2]
         cos, sin = np.cos(moves[:, 3:4]), np.sin(moves[:, 3:4])
-        across = np.abs(cos * rel_x + sin * rel_y)  # along the end pose's closing direction
-        along = np.abs(-sin * rel_x + cos * rel_y)
-        inner = f.opening / 2  # what lies between the pads is what they close on
-        outer = f.opening / 2 + f.pad_thickness + f.margin
-        in_pad = (across >= inner) & (across <= outer) & (along <= f.pad_width / 2 + f.margin)
+        # In the end pose's frame: along its closing direction, and across it.
+        in_pad = self._in_pads(cos * rel_x + sin * rel_y, -sin * rel_x + cos * rel_y)
         above = candidates[None, :, 2] > lowest_tips[:, None]
         return np.any(in_pad & above, axis=1)
 

@@ -34,10 +34,12 @@ def test_points_are_heights_in_the_yaw_aligned_frame_and_skip_holes_and_the_fing
     depth = frame_with_box(0.10, centre=(0.03, 0.02), top=0.04)
     depth[0, 0] = np.nan
     depth[0, 1] = 0.0
-    depth[0, 2] = 0.05  # nearer than the fingertips (0.07 m): a finger in view
+    depth[31:33, 62] = 0.065  # the +x finger, seen 4.3 cm off the axis, above its tips: not an obstacle
+    depth[63, 0] = 0.065  # as near, but where no finger is: an obstacle
     points = FingerClearance(CAMERA).points(depth)
-    assert len(points) == 64 * 64 - 3
-    top = points[points[:, 2] > -0.08]
+    assert len(points) == 64 * 64 - 4
+    assert np.sum(points[:, 2] > -0.012) == 1
+    top = points[(points[:, 2] > -0.08) & (points[:, 2] < -0.012)]
     np.testing.assert_allclose(top[:, 2], 0.04 - 0.10, atol=1e-9)  # the box's top, relative to the pinch
     assert np.mean(top[:, 0]) == pytest.approx(0.03, abs=0.003)
     assert np.mean(top[:, 1]) == pytest.approx(0.02, abs=0.003)
@@ -97,6 +99,48 @@ def test_bad_footprints_and_frames_are_refused():
     with pytest.raises(ValueError, match="margin"):
         FingerFootprint(margin=-0.001)
     with pytest.raises(ValueError, match="non-empty"):
-        surface_points(np.zeros((0, 0)), CAMERA, 0.07)
+        surface_points(np.zeros((0, 0)), CAMERA)
     with pytest.raises(ValueError, match="shape"):
-        surface_points(np.zeros(64), CAMERA, 0.07)
+        surface_points(np.zeros(64), CAMERA)
+
+
+def test_encoded_features_bring_their_model_camera_frame_or_are_refused():
+    from grasp_perception.split_model import EncodedFeatures
+
+    clearance = FingerClearance(CAMERA)
+    depth = frame_with_box(0.10)
+    features = np.zeros((2, 2, 2), np.float32)
+    with_frame = EncodedFeatures(features, 1.0, "sha", model_frame=depth)
+    np.testing.assert_array_equal(clearance.points(with_frame), clearance.points(depth))
+    with pytest.raises(ValueError, match="carry none"):
+        clearance.points(EncodedFeatures(features, 1.0, "sha"))
+
+
+class FlatScorer:
+    """Every motion equally good: what the servo then does is the clearance check's doing alone."""
+
+    def preprocess(self, depth: np.ndarray) -> np.ndarray:
+        return depth
+
+    def score_preprocessed(self, image: np.ndarray, motions: np.ndarray, *state: float) -> np.ndarray:
+        return np.full(len(motions), 0.8)
+
+
+def test_the_cem_servo_raises_instead_of_closing_with_a_finger_over_an_object():
+    from grasp_servo.controllers import ClosedLoopController
+    from grasp_servo.pose import GripperPose
+    from grasp_servo.robot_profiles import get_profile
+    from grasp_servo.servo import CEMServo, ServoConfig
+
+    workspace = get_profile("ur5").workspace
+    pose = GripperPose(0.5, 0.0, 0.04, 0.0)  # under close_height: "no motion" would close here
+    pad = 0.085 / 2 + 0.005
+    depth = frame_with_box(0.04, centre=(pad, 0.0), top=0.02)  # the +x pad right above a box
+    rng = np.random.default_rng(0)
+    plain = ClosedLoopController(FlatScorer(), CEMServo(ServoConfig(), workspace))
+    assert plain.decide(depth, pose, 0, rng).command == "close"
+    guarded = ClosedLoopController(FlatScorer(), CEMServo(ServoConfig(), workspace), FingerClearance(CAMERA))
+    decision = guarded.decide(depth, pose, 0, rng)
+    assert decision.command == "raise" and decision.close_score == 0.0
+    points = FingerClearance(CAMERA).points(depth)
+    assert not FingerClearance(CAMERA).blocked(points, decision.best_motion[None])[0]

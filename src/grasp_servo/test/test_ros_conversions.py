@@ -153,3 +153,36 @@ def test_episode_messages() -> None:
                               steps=6)
     assert outcome.success is True and outcome.steps == 6 and outcome.final_yaw == pytest.approx(0.4)
     assert outcome.final_pose.position.z == pytest.approx(0.02)
+
+
+def encoded_frame_msg(depth: np.ndarray | None, sha: str = "abc") -> SimpleNamespace:
+    features = np.arange(2 * 3 * 3, dtype=np.float32)
+    rows, cols = (0, 0) if depth is None else depth.shape
+    return SimpleNamespace(header=header(7, "cam"), model_sha256=sha, shape=[2, 3, 3], features=features.tolist(),
+                           valid_fraction=1.0, depth_height=rows, depth_width=cols,
+                           depth=[] if depth is None else depth.reshape(-1).tolist())
+
+
+def test_encoded_frames_carry_the_model_camera_frame_to_the_controller() -> None:
+    from grasp_perception.split_model import EncodedFeatures
+
+    depth = np.linspace(0.2, 0.4, 12, dtype=np.float32).reshape(3, 4)
+    frame = conv.decode_encoded_frame(encoded_frame_msg(depth), "abc")
+    assert frame.error == "" and frame.depth.shape == (2, 3, 3)
+    observation = frame.observation
+    assert isinstance(observation, EncodedFeatures) and observation.model_sha256 == "abc"
+    np.testing.assert_array_equal(observation.model_frame, depth)
+    np.testing.assert_array_equal(observation.features, frame.depth)
+    # Without it (an older perception node) the controller gets the features alone.
+    bare = conv.decode_encoded_frame(encoded_frame_msg(None), "abc")
+    assert bare.model_frame is None and bare.observation is bare.depth
+    broken = encoded_frame_msg(depth)
+    broken.depth = broken.depth[:5]
+    refused = conv.decode_encoded_frame(broken, "abc")
+    assert refused.depth is None and "model-camera depth of 3x4 holds 5 values" in refused.error
+
+
+def test_the_encoded_frame_message_declares_the_model_camera_frame() -> None:
+    text = (MSG_DIR / "EncodedFrame.msg").read_text()
+    for field in ("uint32 depth_height", "uint32 depth_width", "float32[] depth"):
+        assert re.search(rf"^{re.escape(field)}$", text, re.M), field

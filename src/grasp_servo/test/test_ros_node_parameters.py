@@ -97,25 +97,26 @@ def test_a_distance_model_gets_the_cem_sizes(ros: None) -> None:
         node.destroy_node()
 
 
-def test_finger_clearance_reads_camera_frames_and_is_refused_where_it_cannot(ros: None) -> None:
+def test_finger_clearance_is_on_for_the_cem_servo_on_either_frame_source(ros: None) -> None:
     from grasp_servo.ros.servo_node import ServoNode
 
     models = Path(__file__).resolve().parents[2] / "grasp_bringup/grasp_bringup/models"
 
-    def node_with(**overrides: Any) -> Any:
-        overrides = {"finger_clearance": True, **overrides}
-        return ServoNode(parameter_overrides=[Parameter(name, value=value) for name, value in overrides.items()])
-
-    for model in ("grasp_success.onnx", "grasp_distance.onnx"):
-        node = node_with(model_path=str(models / model), frame_source="camera")
+    def controller_with(**overrides: Any) -> Any:
+        node = ServoNode(parameter_overrides=[Parameter(name, value=value) for name, value in overrides.items()])
         try:
-            assert node.session.controller.clearance.footprint.opening == pytest.approx(0.085)
+            return node.session.controller
         finally:
             node.destroy_node()
-    with pytest.raises(ParameterError, match="needs frame_source camera, not perception"):
-        node_with(model_path=str(models / "grasp_success.onnx"), frame_source="perception")
-    with pytest.raises(ParameterError, match="finger_clearance is for the CEM servo"):
-        node_with(model_path=str(models / "pregrasp_motion.onnx"), frame_source="camera")
+
+    for model, source in (("grasp_success.onnx", "camera"), ("grasp_success.onnx", "perception"),
+                          ("grasp_distance.onnx", "camera")):
+        controller = controller_with(model_path=str(models / model), frame_source=source)
+        assert controller.clearance.footprint.opening == pytest.approx(0.085)  # the UR5's 2F-85
+    assert controller_with(finger_clearance=False).clearance is None
+    assert controller_with(robot="jaco").clearance.footprint.opening == pytest.approx(0.175)
+    threshold = controller_with(model_path=str(models / "pregrasp_motion.onnx"), frame_source="camera")
+    assert not hasattr(threshold, "clearance")  # the threshold servo follows one motion
 
 
 def test_bad_motion_parameters_stop_the_node(ros: None) -> None:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import array
 from typing import Any
 
+import numpy as np
+
 from grasp_perception.contract import ModelContractError
 from grasp_perception.ros.parameters import (
     NODE_NAME,
@@ -155,6 +157,12 @@ class PerceptionNode(Node):  # type: ignore[misc,valid-type]
         values.frombytes(result.encoded.features.astype("=f4", copy=False).tobytes())
         msg.features = values
         msg.valid_fraction = float(result.encoded.valid_fraction)
+        frame = result.encoded.model_frame
+        if frame is not None:
+            msg.depth_height, msg.depth_width = (int(d) for d in frame.shape)
+            depth = array.array("f")
+            depth.frombytes(np.asarray(frame, dtype="=f4").tobytes())
+            msg.depth = depth
         return msg
 
     def publish_markers(self) -> None:

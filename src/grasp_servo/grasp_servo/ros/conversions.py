@@ -42,6 +42,18 @@ class DepthFrame:
     depth: np.ndarray | None
     error: str = ""
     encoded: bool = False  # ``depth`` holds a perception node's encoder features, not depth in metres
+    model_sha256: str = ""  # encoded: the model whose encoder made the features
+    model_frame: np.ndarray | None = None  # encoded: the depth frame in the model's camera, when sent
+
+    @property
+    def observation(self) -> Any:
+        """What the controller decides on: the depth frame, or the features (with the model-camera frame the
+        finger-clearance check reads, when the perception node sent it)."""
+        if not self.encoded or self.model_frame is None:
+            return self.depth
+        from grasp_perception.split_model import EncodedFeatures
+
+        return EncodedFeatures(self.depth, float("nan"), self.model_sha256, model_frame=self.model_frame)
 
 
 def stamp_ns(stamp: Any) -> int:
@@ -87,7 +99,15 @@ def decode_encoded_frame(msg: Any, model_sha256: str) -> DepthFrame:
     if not shape or int(np.prod(shape)) != features.size:
         return DepthFrame(stamp, frame_id, None, f"features of shape {shape} hold {features.size} values",
                           encoded=True)
-    return DepthFrame(stamp, frame_id, features.reshape(shape), encoded=True)
+    sha = str(msg.model_sha256)
+    rows, cols = int(getattr(msg, "depth_height", 0)), int(getattr(msg, "depth_width", 0))
+    depth = np.asarray(getattr(msg, "depth", ()), dtype=np.float32)
+    if rows * cols != depth.size:
+        return DepthFrame(stamp, frame_id, None, f"model-camera depth of {rows}x{cols} holds {depth.size} values",
+                          encoded=True)
+    model_frame = depth.reshape(rows, cols) if depth.size else None
+    return DepthFrame(stamp, frame_id, features.reshape(shape), encoded=True, model_sha256=sha,
+                      model_frame=model_frame)
 
 
 def gripper_pose_from_pose(pose: Any, yaw: float | None = None) -> GripperPose:

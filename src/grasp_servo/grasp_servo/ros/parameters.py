@@ -432,8 +432,9 @@ def servo_specs(profile: RobotProfile) -> list[ParamSpec]:
         ParamSpec("track_peaks", 1, "threshold servo: 1 follows the model's best grasp on every frame; K > 1 "
                   "follows, of its K best, the one nearest the grasp followed on the frame before (GG-CNN: 3)",
                   low=1, high=64),
-        ParamSpec("finger_clearance", False, "CEM servo: a motion whose end pose would set a finger down on a "
-                  "surface the depth frame shows scores worst (needs frame_source camera: it reads the frame)"),
+        ParamSpec("finger_clearance", True, "CEM servo: a motion whose end pose would set a finger down on a "
+                  "surface the depth frame shows scores worst (false: seed 004's / 001's servo as published; the "
+                  "threshold servo does not use it)"),
         ParamSpec("frame_source", "camera", "camera: score raw depth frames from depth_topic with the whole model "
                   "in this node; perception: score EncodedFrames from grasp_perception with the model's head",
                   choices=FRAME_SOURCES),

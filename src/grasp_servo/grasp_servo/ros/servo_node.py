@@ -78,13 +78,7 @@ def build_controller(values: dict[str, Any]) -> tuple[FrameController, str, str]
         kind = contract.spec.servo if kind == "auto" else kind
         check_servo_pairing(contract.target, kind)
         clearance = None
-        if values["finger_clearance"]:
-            if kind == "threshold":
-                raise ParameterError("finger_clearance is for the CEM servo's candidates; the threshold servo "
-                                     f"follows its model's one motion ({model} is a regression model)")
-            if values["frame_source"] != "camera":
-                raise ParameterError("finger_clearance reads the depth frame: it needs frame_source camera, not "
-                                     f"{values['frame_source']}")
+        if values["finger_clearance"] and kind != "threshold":  # the threshold servo follows one motion
             from grasp_servo.finger_clearance import FingerClearance, FingerFootprint
 
             opening = robot_profile(values["robot"]).max_opening

@@ -147,7 +147,7 @@ class ServoSession:
             return checked
         pose, note = checked
         assert frame.depth is not None
-        decision = self.controller.decide(frame.depth, pose, self._step, self._rng)
+        decision = self.controller.decide(frame.observation, pose, self._step, self._rng)
         goal = apply_motion(pose, decision.motion)
         step = PlannedStep(self._episode_id, self._step, frame.stamp_ns, pose, goal, decision, note)
         self._step += 1
