@@ -25,6 +25,7 @@ import warnings
 from dataclasses import replace
 from pathlib import Path
 
+from grasp_servo.finger_clearance import CLEARANCE_CHOICES, MAX_CONTACT_ANGLE_DEG, clearance_wanted
 from grasp_servo.robot_profiles import PROFILES
 
 from grasp_bringup.factory import (
@@ -37,6 +38,7 @@ from grasp_bringup.factory import (
     SHIPPED_MODELS,
     RunSettings,
     UsageError,
+    model_target,
     servo_kind_for,
 )
 
@@ -188,10 +190,16 @@ def _add_servo_options(parser: argparse.ArgumentParser) -> None:
         "K best, the one nearest the grasp followed on the frame before (GG-CNN's closed loop: 3)",
     )
     parser.add_argument(
-        "--finger-clearance", action=argparse.BooleanOptionalAction, default=True,
-        help="CEM servo: a motion whose end pose would set a finger down on a surface the depth frame shows "
-        "scores worst, so the servo grasps elsewhere or raises instead of closing there (default on; "
-        "--no-finger-clearance runs seed 004's / seed 001's servo as published; the threshold servo ignores it)",
+        "--finger-clearance", choices=CLEARANCE_CHOICES, default="auto",
+        help="CEM servo: a motion whose end pose would set a finger down on a surface the depth frame shows, or "
+        "close a pad on a face too steep to hold, scores worst, so the servo grasps elsewhere or raises instead of "
+        "closing there; auto (default): on for the success and distance models, off for the Q-function (chosen on "
+        "the validation objects); off: seed 004's / 001's servo as published; the threshold servo ignores it",
+    )
+    parser.add_argument(
+        "--max-contact-angle", type=_number, default=MAX_CONTACT_ANGLE_DEG,
+        help="with the finger-clearance check: do not close where a pad would meet a face turned more than this "
+        f"many degrees from square (it would squeeze the object out; default {MAX_CONTACT_ANGLE_DEG:g}, 0 = off)",
     )
 
 
@@ -222,7 +230,9 @@ def _settings(args: argparse.Namespace, controller: str, model: str | None) -> R
         threshold_deg=getattr(args, "threshold_deg", 0.5),
         descent_steps=getattr(args, "descent_steps", 1),
         track_peaks=getattr(args, "track_peaks", 1),
-        finger_clearance=getattr(args, "finger_clearance", False),
+        finger_clearance=bool(model) and clearance_wanted(getattr(args, "finger_clearance", "off"),
+                                                          model_target(model)),
+        max_contact_angle=getattr(args, "max_contact_angle", MAX_CONTACT_ANGLE_DEG),
     )
 
 
@@ -443,8 +453,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--threads", type=positive_int, default=1, help="onnxruntime intra-op threads (default 1)")
     bench.add_argument("--out", type=Path, default=None, help="also write the figures to this JSON file")
     bench.add_argument(
-        "--finger-clearance", action=argparse.BooleanOptionalAction, default=True,
-        help="time the servo with its finger-clearance check, as grasp evaluate runs it (default on)",
+        "--finger-clearance", choices=CLEARANCE_CHOICES, default="auto",
+        help="time the servo with its finger-clearance check as grasp evaluate runs it (default auto: the model's)",
     )
     _add_cem_options(bench)
 
@@ -612,7 +622,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         result = benchmark_servo_step(
             args.model, args.steps, args.threads, args.cem_samples, args.cem_elites, args.cem_iterations,
-            args.finger_clearance,
+            clearance_wanted(args.finger_clearance, model_target(args.model)),
         )
         print(reports.benchmark_text(result))
         if args.out:

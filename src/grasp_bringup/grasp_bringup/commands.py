@@ -145,6 +145,8 @@ def evaluate(
         "object_set": settings.object_set,
         "disturbance": world_config(settings).disturbance,
         "kinematic_noise": settings.kinematic_noise,
+        # The CEM servo's finger-clearance check (the threshold servo does not use it).
+        "finger_clearance": settings.finger_clearance and settings.controller != "threshold",
         "episodes": episodes,
         "workers": workers,
         "scorer_threads": settings.scorer_threads,

@@ -14,7 +14,7 @@ from grasp_datacollect.policies import POLICY_NAMES, BiasedPolicy, ExploringLear
 from grasp_servo.cem import CEMConfig
 from grasp_servo.controllers import ClosedLoopController, Controller, OpenLoopController
 from grasp_servo.distance_servo import BLOCKED_DISTANCE, DistanceController, DistanceServo, distance_servo_config
-from grasp_servo.finger_clearance import FingerClearance, FingerFootprint
+from grasp_servo.finger_clearance import MAX_CONTACT_ANGLE_DEG, FingerClearance, FingerFootprint
 from grasp_servo.robot_profiles import get_profile
 from grasp_servo.servo import CEMServo, ServoConfig
 from grasp_servo.threshold import OpenLoopThresholdController, ThresholdConfig, ThresholdController, ThresholdServo
@@ -100,8 +100,10 @@ class RunSettings:
     track_peaks: int = 1  # ... grasps it keeps in view to follow one (1: the best on every frame; GG-CNN: 3)
     # CEM servo: motions that would set a finger down on a seen surface score worst (the threshold servo follows
     # one motion and does not use it). Off here, so collection and the seeds' experiments run the seeds' servos;
-    # grasp evaluate and grasp demo turn it on unless --no-finger-clearance.
+    # grasp evaluate and grasp demo decide it with --finger-clearance auto|on|off (auto: the model's, see
+    # grasp_servo.finger_clearance.CLEARANCE_BY_TARGET).
     finger_clearance: bool = False
+    max_contact_angle: float = MAX_CONTACT_ANGLE_DEG  # ... and faces steeper than this (deg) are not closed on; 0: off
 
     @property
     def max_steps(self) -> int:
@@ -145,6 +147,7 @@ class RunSettings:
         _check_range("threshold_deg", self.threshold_deg, 0.01, 90.0)
         _check_range("descent_steps", self.descent_steps, 1, self.step_budget - 1)
         _check_range("track_peaks", self.track_peaks, 1, 64)
+        _check_range("max_contact_angle", self.max_contact_angle, 0.0, 89.0)
 
 
 def model_target(path: str) -> str:
@@ -276,7 +279,8 @@ def finger_clearance(settings: RunSettings, camera: CameraSpec) -> FingerClearan
     """The CEM servo's finger-clearance check for the settings' robot and model camera, or None when off."""
     if not settings.finger_clearance:
         return None
-    return FingerClearance(camera, FingerFootprint(opening=get_profile(settings.robot).max_opening))
+    footprint = FingerFootprint(opening=get_profile(settings.robot).max_opening)
+    return FingerClearance(camera, footprint, settings.max_contact_angle)
 
 
 def _distance_controller(settings: RunSettings, scorer: OnnxGraspScorer, workspace: Workspace) -> Controller:

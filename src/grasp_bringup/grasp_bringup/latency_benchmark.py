@@ -53,7 +53,7 @@ def benchmark_servo_step(
     scorer = OnnxGraspScorer(model, threads=threads)
     cem = CEMConfig(samples=samples, elites=elites, iterations=iterations)
     servo = CEMServo(ServoConfig(cem=cem), get_profile("ur5").workspace)
-    clearance = FingerClearance(scorer.contract.camera) if finger_clearance else None
+    clearance = FingerClearance(scorer.contract.camera) if finger_clearance else None  # with its default angle
     controller = ClosedLoopController(scorer, servo, clearance)
     frames = _frames(min(steps, 100))
     rng = np.random.default_rng(0)

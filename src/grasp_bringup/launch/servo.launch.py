@@ -152,7 +152,7 @@ def launch_setup(context, *args, **kwargs):
         nodes.append(_node("grasp_perception", "perception_node", [params_file, {**common, **model_override}]))
     nodes.append(_node("grasp_servo", "servo_node", [params_file, robot_file, {
         **common, **model_override, "robot": robot, "frame_source": frame_source, "object_set": object_set,
-        "controller": _text(context, "controller"), "finger_clearance": _flag(context, "finger_clearance"),
+        "controller": _text(context, "controller"), "finger_clearance": _text(context, "finger_clearance"),
         **_servo_settings(context),
     }]))
     motion = {**common, "robot": robot, "ik_backend": _text(context, "ik"), "gripper_action_type": gripper_action_type}
@@ -223,8 +223,10 @@ def generate_launch_description():
          "the grasp map (empty = params_file's, 1)", None),
         ("track_peaks", "", "threshold servo, grasp maps: 1 = the best grasp of every frame, 3 = follow one "
          "(empty = params_file's, 1)", None),
-        ("finger_clearance", "true", "CEM servo: motions that would set a finger down on a surface the depth "
-         "frame shows score worst; false = seed 004's / 001's servo as published", ["true", "false"]),
+        ("finger_clearance", "auto", "CEM servo: motions that would set a finger down on a surface the depth "
+         "frame shows, or close a pad on a face too steep to hold, score worst; auto = on for the success and "
+         "distance models, off for the Q-function; off = seed 004's / 001's servo as published",
+         ["auto", "on", "off"]),
         ("ik", "builtin", "IK backend of grasp_motion: builtin (mink, no MoveIt) or moveit (moveit_py)",
          ["builtin", "moveit"]),
         ("gripper_action_type", "gripper_command", "the gripper's action type, for grasp_motion and the sim robot: "

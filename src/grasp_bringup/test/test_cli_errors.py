@@ -196,3 +196,33 @@ def test_a_guarded_descent_is_refused_for_a_model_trained_at_one_height() -> Non
         RunSettings(controller="threshold", model=str(SHIPPED_MODELS["grasp_map"]), track_peaks=0)
     with pytest.raises(UsageError, match=r"descent_steps \(--descent-steps\) must be between 1 and 19, got 20"):
         RunSettings(controller="threshold", model=str(SHIPPED_MODELS["grasp_map"]), descent_steps=20)
+
+
+def test_evaluate_and_demo_check_finger_clearance_unless_told_not_to() -> None:
+    from grasp_bringup.cli import _settings, build_parser
+    from grasp_bringup.factory import SHIPPED_MODELS, RunSettings, UsageError, build_controller
+
+    parser = build_parser()
+    for command in (["evaluate", "--out", "runs/x"], ["demo"]):
+        assert parser.parse_args(command).finger_clearance == "auto"
+        assert parser.parse_args([*command, "--finger-clearance", "off"]).finger_clearance == "off"
+    evaluate = parser.parse_args(["evaluate", "--out", "runs/x"])
+    assert _settings(evaluate, "cem", str(DEFAULT_MODEL)).finger_clearance  # auto: on for the success CNN
+    assert _settings(evaluate, "cem", str(SHIPPED_MODELS["distance"])).finger_clearance
+    assert not _settings(evaluate, "cem", str(SHIPPED_MODELS["q"])).finger_clearance  # auto: off for the Q-function
+    forced = parser.parse_args(["evaluate", "--out", "runs/x", "--finger-clearance", "on"])
+    assert _settings(forced, "cem", str(SHIPPED_MODELS["q"])).finger_clearance
+    assert not RunSettings().finger_clearance  # collection and the seeds' experiments run the seeds' servos
+    # The CEM controllers get the check with the robot's opening; the threshold servo ignores the setting.
+    success = build_controller(RunSettings(controller="cem", model=str(DEFAULT_MODEL), finger_clearance=True))
+    assert success.clearance.footprint.opening == 0.085 and success.clearance.max_contact_angle_deg == 25.0
+    assert parser.parse_args(["evaluate", "--out", "x", "--max-contact-angle", "0"]).max_contact_angle == 0.0
+    with pytest.raises(UsageError, match=r"max_contact_angle \(--max-contact-angle\) must be between 0"):
+        RunSettings(max_contact_angle=95.0)
+    jaco = RunSettings(controller="cem", model=str(DEFAULT_MODEL), finger_clearance=True, robot="jaco")
+    assert build_controller(jaco).clearance.footprint.opening == 0.175
+    distance = RunSettings(controller="cem", model=str(SHIPPED_MODELS["distance"]), finger_clearance=True)
+    assert build_controller(distance).clearance is not None
+    assert build_controller(RunSettings(controller="cem", model=str(DEFAULT_MODEL))).clearance is None
+    pregrasp = RunSettings(controller="threshold", model=str(SHIPPED_MODELS["pregrasp"]), finger_clearance=True)
+    assert not hasattr(build_controller(pregrasp), "clearance")

@@ -10,10 +10,13 @@ CAMERA_ABOVE_PINCH = 0.058
 GRASP_HEIGHT = 0.015  # the pinch point's height above the table at a grasp (the UR5 workspace's floor)
 
 
-def frame_with_box(pinch_height: float, centre=(0.0, 0.0), half=(0.01, 0.01), top=0.03, px: int = 64) -> np.ndarray:
+def frame_with_box(
+    pinch_height: float, centre=(0.0, 0.0), half=(0.01, 0.01), top=0.03, px: int = 64, turn: float = 0.0
+) -> np.ndarray:
     """The wrist camera's frame with the pinch point ``pinch_height`` above a table and a box on it.
 
-    The box's top (``top`` m above the table) is centred at ``centre`` in the yaw-aligned frame of the pose.
+    The box's top (``top`` m above the table) is centred at ``centre`` in the yaw-aligned frame of the pose, its
+    sides turned by ``turn`` (rad) from the frame's axes.
     """
     k = CAMERA.intrinsics().scaled(px, px)
     cols, rows = np.meshgrid(np.arange(px), np.arange(px))
@@ -21,7 +24,9 @@ def frame_with_box(pinch_height: float, centre=(0.0, 0.0), half=(0.01, 0.01), to
     depth = np.full((px, px), pinch_height + CAMERA_ABOVE_PINCH)
     z_top = pinch_height + CAMERA_ABOVE_PINCH - top
     x, y = ray_x * z_top, -ray_y * z_top  # yaw-aligned: x along the pinch frame's x, y against its y
-    inside = (np.abs(x - centre[0]) <= half[0]) & (np.abs(y - centre[1]) <= half[1])
+    c, s = np.cos(turn), np.sin(turn)
+    u, v = c * (x - centre[0]) + s * (y - centre[1]), -s * (x - centre[0]) + c * (y - centre[1])
+    inside = (np.abs(u) <= half[0]) & (np.abs(v) <= half[1])
     depth[inside] = z_top
     return depth
 
@@ -46,7 +51,7 @@ def test_points_are_heights_in_the_yaw_aligned_frame_and_skip_holes_and_the_fing
 
 
 def test_a_box_under_a_finger_blocks_the_close_there_and_not_between_the_fingers():
-    clearance = FingerClearance(CAMERA)
+    clearance = FingerClearance(CAMERA, max_contact_angle_deg=0.0)
     points = clearance.points(frame_with_box(0.10, centre=(0.0, 0.0), half=(0.015, 0.015)))
     assert not clearance.blocked(points, down(0.10))[0]  # the box between the pads: a grasp
     pad = 0.085 / 2 + 0.005
@@ -144,3 +149,20 @@ def test_the_cem_servo_raises_instead_of_closing_with_a_finger_over_an_object():
     assert decision.command == "raise" and decision.close_score == 0.0
     points = FingerClearance(CAMERA).points(depth)
     assert not FingerClearance(CAMERA).blocked(points, decision.best_motion[None])[0]
+
+
+@pytest.mark.parametrize(("turn_deg", "squeezed"), [(0, False), (10, False), (40, True), (-40, True)])
+def test_pads_do_not_close_on_faces_turned_past_the_contact_angle(turn_deg: float, squeezed: bool):
+    # A 2.4 x 8 cm bar between the pads, seen from 5 cm above the grasp height; turned, each pad meets a slanted
+    # face across its whole width.
+    clearance = FingerClearance(CAMERA)  # 25 deg
+    points = clearance.points(frame_with_box(0.065, half=(0.012, 0.04), top=0.04, turn=np.radians(turn_deg)))
+    assert clearance.blocked(points, down(0.065))[0] == squeezed
+    # Turning the gripper with the box squares the faces again.
+    assert not clearance.blocked(points, down(0.065, dyaw=np.radians(turn_deg)))[0]
+    assert not FingerClearance(CAMERA, max_contact_angle_deg=0.0).blocked(points, down(0.065))[0]  # off
+
+
+def test_the_contact_angle_must_be_below_a_right_angle():
+    with pytest.raises(ValueError, match=r"max_contact_angle_deg must be in \[0, 90\)"):
+        FingerClearance(CAMERA, max_contact_angle_deg=90.0)

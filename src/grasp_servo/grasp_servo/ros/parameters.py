@@ -23,6 +23,7 @@ from typing import Any
 from grasp_perception.ros.parameters import SHIPPED_MODEL, shipped_model_path
 
 from grasp_servo.cem import CEMConfig
+from grasp_servo.finger_clearance import CLEARANCE_CHOICES
 from grasp_servo.robot_profiles import PROFILES, RobotProfile, get_profile
 from grasp_servo.ros.gripper_goals import GRIPPER_ACTION_TYPES, GRIPPER_COMMAND
 from grasp_servo.ros.post_grasp import LabelConfig
@@ -432,9 +433,13 @@ def servo_specs(profile: RobotProfile) -> list[ParamSpec]:
         ParamSpec("track_peaks", 1, "threshold servo: 1 follows the model's best grasp on every frame; K > 1 "
                   "follows, of its K best, the one nearest the grasp followed on the frame before (GG-CNN: 3)",
                   low=1, high=64),
-        ParamSpec("finger_clearance", True, "CEM servo: a motion whose end pose would set a finger down on a "
-                  "surface the depth frame shows scores worst (false: seed 004's / 001's servo as published; the "
-                  "threshold servo does not use it)"),
+        ParamSpec("finger_clearance", "auto", "CEM servo: a motion whose end pose would set a finger down on a "
+                  "surface the depth frame shows, or close a pad on a face too steep to hold, scores worst; auto: on "
+                  "for the success and distance models, off for the Q-function (chosen on validation objects); off: "
+                  "seed 004's / 001's servo as published; the threshold servo does not use it",
+                  choices=CLEARANCE_CHOICES),
+        ParamSpec("max_contact_angle_deg", 25.0, "with finger_clearance: do not close where a pad would meet a face "
+                  "turned more than this from square (it would squeeze the object out); 0 = off", low=0.0, high=89.0),
         ParamSpec("frame_source", "camera", "camera: score raw depth frames from depth_topic with the whole model "
                   "in this node; perception: score EncodedFrames from grasp_perception with the model's head",
                   choices=FRAME_SOURCES),

@@ -67,6 +67,7 @@ def build_controller(values: dict[str, Any]) -> tuple[FrameController, str, str]
     from grasp_perception.model_targets import check_guarded_descent, check_servo_pairing
 
     from grasp_servo.controllers import ClosedLoopController
+    from grasp_servo.finger_clearance import FingerClearance, FingerFootprint, clearance_wanted
     from grasp_servo.servo import CEMServo
 
     try:
@@ -78,11 +79,11 @@ def build_controller(values: dict[str, Any]) -> tuple[FrameController, str, str]
         kind = contract.spec.servo if kind == "auto" else kind
         check_servo_pairing(contract.target, kind)
         clearance = None
-        if values["finger_clearance"] and kind != "threshold":  # the threshold servo follows one motion
-            from grasp_servo.finger_clearance import FingerClearance, FingerFootprint
-
+        # The threshold servo follows one motion: nothing to check.
+        if kind != "threshold" and clearance_wanted(str(values["finger_clearance"]), contract.target):
             opening = robot_profile(values["robot"]).max_opening
-            clearance = FingerClearance(contract.camera, FingerFootprint(opening=opening))
+            clearance = FingerClearance(contract.camera, FingerFootprint(opening=opening),
+                                        float(values["max_contact_angle_deg"]))
         if kind == "threshold":
             if values["frame_source"] == "perception":
                 raise ParameterError(
@@ -221,7 +222,9 @@ class ServoNode(Node):  # type: ignore[misc,valid-type]
         )
         self.get_logger().info(
             f"servo ready: robot {self.profile.name}, model {self.model or '(injected controller)'}, "
-            f"frames from {source} ({values['frame_source']}); send a goal to ~/grasp or call ~/start_episode"
+            f"frames from {source} ({values['frame_source']}), finger clearance "
+            f"{'on' if getattr(self.session.controller, 'clearance', None) is not None else 'off'}; send a goal to "
+            "~/grasp or call ~/start_episode"
         )
 
     def now_ns(self) -> int:
