@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from grasp_servo.cem import ScoreFunction
-from grasp_servo.finger_clearance import FingerClearance
+from grasp_servo.finger_clearance import FingerClearance, guarded
 from grasp_servo.pose import GripperPose, apply_motion, motion_between
 from grasp_servo.servo import CLOSE, MOVE, CEMServo, ServoDecision, limit_translation
 from grasp_servo.workspace import require_usable_pose
@@ -61,8 +61,9 @@ class Controller(Protocol):
 class ClosedLoopController:
     """Seed 004's servo: re-plans with CEM on every frame.
 
-    With ``clearance``, a motion whose end pose would set a finger down on a surface the frame shows scores 0
-    (``FingerClearance``): CEM looks elsewhere, and a close there becomes a raise.
+    With ``clearance``, a motion whose end pose would set a finger down on a surface the frame shows, or close a
+    pad on a face too steep to hold, scores 0 (``FingerClearance``): CEM looks elsewhere, and a close there becomes
+    a raise.
     """
 
     name = "cem"
@@ -80,8 +81,7 @@ class ClosedLoopController:
         t0 = time.perf_counter()
         image = self.scorer.preprocess(depth)
         score = frame_score_function(self.scorer, image, pose, self.servo.grasp_height)
-        if self.clearance is not None:
-            score = self.clearance.guard(score, self.clearance.points(depth), blocked_score=0.0)
+        score = guarded(score, self.clearance, depth, blocked_score=0.0)
         preprocessing = time.perf_counter() - t0
         decision = self.servo.decide(pose, score, step, rng)
         return _with_extra_perception(decision, preprocessing)
@@ -121,8 +121,7 @@ class OpenLoopController:
             image = self.scorer.preprocess(depth)
             preprocessing = time.perf_counter() - t0
             score = frame_score_function(self.scorer, image, pose, self.servo.grasp_height)
-            if self.clearance is not None:
-                score = self.clearance.guard(score, self.clearance.points(depth), self.blocked_score)
+            score = guarded(score, self.clearance, depth, self.blocked_score)
             result = self.servo.optimizer.optimise(pose, score, rng)
             self._target = apply_motion(pose, result.motion)
             best_motion, best_score = result.motion, result.score

@@ -19,7 +19,7 @@ import numpy as np
 
 from grasp_servo.cem import CEMConfig, CrossEntropyMotionOptimizer, ScoreFunction
 from grasp_servo.controllers import FrameScorer, frame_score_function
-from grasp_servo.finger_clearance import FingerClearance
+from grasp_servo.finger_clearance import FingerClearance, guarded
 from grasp_servo.pose import GripperPose
 from grasp_servo.servo import CLOSE, MOVE, ServoDecision
 from grasp_servo.workspace import Workspace, require_usable_pose
@@ -120,8 +120,9 @@ BLOCKED_DISTANCE = 1.0
 class DistanceController:
     """Closed loop over a distance model: one ``DistanceServo`` step per frame (the ``Controller`` shape).
 
-    With ``clearance``, a motion whose end pose would set a finger down on a surface the frame shows gets
-    ``BLOCKED_DISTANCE`` (``FingerClearance``), so the descent steers toward grasps the fingers can reach.
+    With ``clearance``, a motion whose end pose would set a finger down on a surface the frame shows, or close a
+    pad on a face too steep to hold, gets ``BLOCKED_DISTANCE`` (``FingerClearance``), so the descent steers toward
+    grasps the fingers can reach.
     """
 
     name = "cem"
@@ -140,8 +141,7 @@ class DistanceController:
         t0 = time.perf_counter()
         image = self.scorer.preprocess(depth)
         distance = frame_score_function(self.scorer, image, pose, self.servo.grasp_height)
-        if self.clearance is not None:
-            distance = self.clearance.guard(distance, self.clearance.points(depth), blocked_score=BLOCKED_DISTANCE)
+        distance = guarded(distance, self.clearance, depth, blocked_score=BLOCKED_DISTANCE)
         preprocessing = time.perf_counter() - t0
         decision = self.servo.decide(pose, distance, step, rng)
         return replace(decision, perception_seconds=decision.perception_seconds + preprocessing)

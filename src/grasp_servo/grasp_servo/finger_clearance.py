@@ -192,3 +192,13 @@ class FingerClearance:
             return scores
 
         return guarded
+
+
+def guarded(
+    score: ScoreFunction, clearance: FingerClearance | None, observation: Any, blocked_score: float
+) -> ScoreFunction:
+    """``score`` checked by ``clearance`` against the observation's frame (``FingerClearance.guard``), or ``score``
+    itself when there is no check."""
+    if clearance is None:
+        return score
+    return clearance.guard(score, clearance.points(observation), blocked_score)
