@@ -189,12 +189,18 @@ def _add_servo_options(parser: argparse.ArgumentParser) -> None:
         help="threshold servo: 1 follows the model's best grasp on every frame (default); K > 1 follows, of the "
         "K best, the one nearest the grasp followed on the frame before (GG-CNN's closed loop: 3)",
     )
+    _add_finger_clearance_options(
+        parser, "auto", "auto (default): on for the success and distance models, off for the Q-function (chosen on "
+        "the validation objects); off: seed 004's / 001's servo as published; the threshold servo ignores it"
+    )
+
+
+def _add_finger_clearance_options(parser: argparse.ArgumentParser, default: str, choices_help: str) -> None:
     parser.add_argument(
-        "--finger-clearance", choices=CLEARANCE_CHOICES, default="auto",
+        "--finger-clearance", choices=CLEARANCE_CHOICES, default=default,
         help="CEM servo: a motion whose end pose would set a finger down on a surface the depth frame shows, or "
         "close a pad on a face too steep to hold, scores worst, so the servo grasps elsewhere or raises instead of "
-        "closing there; auto (default): on for the success and distance models, off for the Q-function (chosen on "
-        "the validation objects); off: seed 004's / 001's servo as published; the threshold servo ignores it",
+        f"closing there; {choices_help}",
     )
     parser.add_argument(
         "--max-contact-angle", type=_number, default=MAX_CONTACT_ANGLE_DEG,
@@ -280,6 +286,11 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument("--explore", type=_number, default=0.2, help="learned policy: exploration probability")
     _add_world_options(collect, "train")
     _add_cem_options(collect)
+    _add_finger_clearance_options(
+        collect, "off", "learned / cem policies only; off (default): seed 004's servo as published, as the shipped "
+        "model's data were collected; on, or auto (as grasp evaluate): fewer collisions while "
+        "it collects"
+    )
 
     train = sub.add_parser("train", help="train the grasp-success CNN on bags and export ONNX")
     train.add_argument("--bags", type=Path, nargs="+", required=True, help="bag folders, or folders holding bags")
@@ -522,6 +533,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         else:
             if args.episodes is None:
                 raise UsageError("--episodes is required (unless --resume continues a collection)")
+            if args.finger_clearance != "off" and args.policy not in ("learned", "cem"):
+                raise UsageError(f"--finger-clearance {args.finger_clearance} checks a model's servo: it is for "
+                                 f"--policy learned or cem, not {args.policy}")
             settings = replace(_settings(args, args.policy, args.model), explore_probability=args.explore)
             report = commands.collect(
                 settings, args.episodes, args.out, args.workers, args.seed_offset, args.episodes_per_bag

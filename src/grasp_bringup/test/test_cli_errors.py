@@ -3,6 +3,7 @@ nothing started and no output folder left behind (so the retry is not refused)."
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -226,3 +227,25 @@ def test_evaluate_and_demo_check_finger_clearance_unless_told_not_to() -> None:
     assert build_controller(RunSettings(controller="cem", model=str(DEFAULT_MODEL))).clearance is None
     pregrasp = RunSettings(controller="threshold", model=str(SHIPPED_MODELS["pregrasp"]), finger_clearance=True)
     assert not hasattr(build_controller(pregrasp), "clearance")
+
+
+def test_collect_checks_finger_clearance_only_when_asked(tmp_path) -> None:
+    from grasp_bringup.cli import _dispatch, _settings, build_parser
+    from grasp_bringup.factory import UsageError
+
+    parser = build_parser()
+    plain = parser.parse_args(["collect", "--policy", "learned", "--model", str(DEFAULT_MODEL), "--out", "x"])
+    assert plain.finger_clearance == "off"  # the seeds' servo, as the shipped model's data were collected
+    assert not _settings(plain, "learned", str(DEFAULT_MODEL)).finger_clearance
+    with pytest.raises(UsageError, match=r"--finger-clearance on checks a model's servo.*not biased"):
+        _dispatch(parser.parse_args(["collect", "--episodes", "1", "--finger-clearance", "on",
+                                     "--out", str(tmp_path / "refused")]))
+    assert not (tmp_path / "refused").exists()  # refused before anything was written
+    out = tmp_path / "checked"
+    args = parser.parse_args(["collect", "--policy", "learned", "--model", str(DEFAULT_MODEL), "--episodes", "2",
+                              "--finger-clearance", "on", "--max-contact-angle", "30", "--workers", "1",
+                              "--max-objects", "1", "--step-budget", "3", "--out", str(out)])
+    assert _dispatch(args) == 0
+    recorded = json.loads((out / "collection.json").read_text())
+    assert recorded["settings"]["finger_clearance"] is True and recorded["settings"]["max_contact_angle"] == 30.0
+    assert recorded["episodes"] == 2
