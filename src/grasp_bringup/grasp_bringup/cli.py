@@ -368,6 +368,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="q: the target is (1 - LAMBDA) x the Bellman target + LAMBDA x the episode's discounted return "
         "gamma^(T-t) R, LAMBDA in [0, 1] (default 0: QT-Opt's Bellman target alone)",
     )
+    train_family.add_argument(
+        "--q-clipped-double", action="store_true",
+        help="q: read the target's max over the next state's motions as the lower of two target networks, the "
+        "second lagging the first (clipped double Q-learning, against the max's overestimation; default off)",
+    )
 
     evaluate = sub.add_parser("evaluate", help="success rate, steps and latency; closed loop vs open-loop baseline")
     evaluate.add_argument("--model", default=str(DEFAULT_MODEL), help="ONNX model (default: the shipped one)")
@@ -557,7 +562,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         record = train_family(args.family, args.data, args.out, args.epochs, test=tuple(args.test),
                               channels=args.channels, samples_per_epoch=args.samples_per_epoch,
-                              q_action=args.q_action, q_mc_weight=args.q_mc_weight)
+                              q_action=args.q_action, q_mc_weight=args.q_mc_weight,
+                              q_clipped_double=args.q_clipped_double)
         metrics = {k: v for k, v in record.get("val_metrics", {}).items() if isinstance(v, float)}
         print(f"wrote {args.out} ({args.family}); held-out: " + ", ".join(f"{k} {v:.4g}" for k, v in metrics.items()))
     elif args.command == "evaluate" and args.robot == "all":

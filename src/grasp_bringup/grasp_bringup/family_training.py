@@ -116,6 +116,7 @@ def train_family(
     samples_per_epoch: int | None = None,
     q_action: str | None = None,
     q_mc_weight: float | None = None,
+    q_clipped_double: bool = False,
 ) -> dict[str, Any]:
     """Train ``family`` on ``data`` (bags for q, npz datasets otherwise), export to ``out``; the report.
 
@@ -125,6 +126,7 @@ def train_family(
     drawn per epoch (None: ``DISTANCE_PAIRS_PER_EPOCH`` pairs for distance, every frame for pregrasp).
     ``q_action``: q only, each step's action a_t (``grasp_datacollect.q_samples.Q_ACTIONS``; None: to_final).
     ``q_mc_weight``: q only, the share of the episode's discounted return in the target (None: 0, QT-Opt's).
+    ``q_clipped_double``: q only, the target's max read as the lower of two lagged target networks.
     """
     from grasp_perception.regression_training import RegressionTrainConfig, train_distance_model, train_motion_model
 
@@ -145,8 +147,11 @@ def train_family(
         raise UsageError("--q-mc-weight blends returns into the Q-function's targets: only for --family q")
     if q_mc_weight is not None and not 0.0 <= q_mc_weight <= 1.0:
         raise UsageError(f"--q-mc-weight must be in [0, 1], got {q_mc_weight}")
+    if q_clipped_double and family != "q":
+        raise UsageError("--q-clipped-double changes the Q-function's targets: only for --family q")
     if family == "q":
-        return _train_q(data, out, epochs, command, progress, q_action or "to_final", q_mc_weight or 0.0)
+        return _train_q(data, out, epochs, command, progress, q_action or "to_final", q_mc_weight or 0.0,
+                        q_clipped_double)
     if family == "grasp_map":
         from grasp_perception.ggcnn import GGCNN_ENCODER_CHANNELS
 
@@ -190,20 +195,21 @@ def train_family(
 
 
 def _train_q(
-    bags: list[Path], out: Path, epochs: int, command: str, progress: bool, action: str, mc_weight: float
+    bags: list[Path], out: Path, epochs: int, command: str, progress: bool, action: str, mc_weight: float,
+    clipped_double: bool = False,
 ) -> dict[str, Any]:
     from grasp_datacollect.q_samples import load_q_transitions
     from grasp_perception.q_training import QTrainConfig, train_q_function
 
     bags = find_bags(bags)
     transitions = load_q_transitions(bags, progress=progress, skip_malformed=True, action=action)
-    config = QTrainConfig(epochs=epochs, mc_weight=mc_weight)
+    config = QTrainConfig(epochs=epochs, mc_weight=mc_weight, clipped_double_q=clipped_double)
     model, report = train_q_function(transitions, config, progress=progress)
     metrics = {k: v for k, v in report.metrics().items() if isinstance(v, float)}
     contract = family_contract(
         "q", config.preprocessing(), command,
         f"{len(transitions)} transitions of recorded episodes (reward 1 on a successful lift; actions: "
-        f"{action.replace('_', ' ')}; targets: {_q_targets(mc_weight)}) from "
+        f"{action.replace('_', ' ')}; targets: {_q_targets(mc_weight, clipped_double)}) from "
         f"{', '.join(str(b) for b in bags)}",
         {"transitions": len(transitions)}, metrics,
     )
@@ -214,7 +220,8 @@ def _train_q(
     return record
 
 
-def _q_targets(mc_weight: float) -> str:
+def _q_targets(mc_weight: float, clipped_double: bool = False) -> str:
+    bellman = "clipped double Q Bellman" if clipped_double else "Bellman"
     if mc_weight == 0.0:
-        return "Bellman"
-    return f"{1 - mc_weight:g} Bellman + {mc_weight:g} discounted return"
+        return bellman
+    return f"{1 - mc_weight:g} {bellman} + {mc_weight:g} discounted return"

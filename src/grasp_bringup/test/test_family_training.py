@@ -123,6 +123,8 @@ def test_distance_family_trains_exports_and_runs_seed_001s_controller(tmp_path: 
         train_family("distance", [path], tmp_path / "d.onnx", epochs=1, progress=False, q_action="executed")
     with pytest.raises(UsageError, match="--q-mc-weight blends returns into the Q-function's targets: only for"):
         train_family("distance", [path], tmp_path / "d.onnx", epochs=1, progress=False, q_mc_weight=0.5)
+    with pytest.raises(UsageError, match="--q-clipped-double changes the Q-function's targets: only for --family q"):
+        train_family("distance", [path], tmp_path / "d.onnx", epochs=1, progress=False, q_clipped_double=True)
     with pytest.raises(UsageError, match=r"--q-mc-weight must be in \[0, 1\], got 1.5"):
         train_family("q", [tmp_path / "no_bags"], tmp_path / "q.onnx", epochs=1, progress=False, q_mc_weight=1.5)
     scorer = OnnxGraspScorer(tmp_path / "distance.onnx")

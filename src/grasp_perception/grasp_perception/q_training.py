@@ -5,7 +5,10 @@ Each gradient step regresses Q(s_t, a_t) onto the Bellman target
     y = clip(r_t + gamma * (1 - done_t) * max_a' Q_target(s_{t+1}, a'), 0, 1)
 
 with the cross-entropy (log) loss, as QT-Opt does for rewards in {0, 1}; ``mc_weight`` > 0 blends the
-episode's discounted return gamma^(T - t) R into y (a Monte Carlo target beside the Bellman one). The max is
+episode's discounted return gamma^(T - t) R into y (a Monte Carlo target beside the Bellman one). With
+``clipped_double_q`` the max is read as min(Q_target(s', a*), Q_target2(s', a*)), a* the CEM's best motion under
+Q_target and Q_target2 a lagged copy of Q_target (clipped double Q-learning, Fujimoto et al. 2018), against the
+max's overestimation. The max is
 taken by a cross-entropy method run in torch for the whole minibatch at once, over the candidate motions our CEM
 servo scores: planar (dx, dy, dyaw) motions that descend to the grasp height, plus "close now" (descend straight
 down, no planar motion or rotation), which is always scored. Q_target is a lagged copy of the online network
@@ -78,6 +81,9 @@ class QTrainConfig:
     target_update: str = "polyak"  # "polyak": target <- (1 - tau) target + tau online every step; "copy"
     tau: float = 0.01
     target_copy_every: int = 200  # "copy": gradient steps between copies of the online weights
+    # V(s') = min over two target networks at the CEM's best action (clipped double Q): the second target lags the
+    # first as the first lags the online network (same tau or copy period)
+    clipped_double_q: bool = False
     cem: TargetCEMConfig = field(default_factory=TargetCEMConfig)
     val_fraction: float = 0.15  # fraction of EPISODES held out
     seed: int = 0  # split, initialisation, shuffling, augmentation and the target's CEM
@@ -180,15 +186,21 @@ def bellman_targets(
     cem: TargetCEMConfig,
     translation_scale: float = DEFAULT_TRANSLATION_SCALE,
     generator: torch.Generator | None = None,
+    second_target: QNetwork | None = None,
 ) -> torch.Tensor:
     """y = clip(r + gamma * (1 - done) * max_a' Q_target(s', a'), 0, 1), (B,); s' is only looked at where not done.
 
-    ``target_model`` should be in eval mode (its batch norm then uses running statistics).
+    With ``second_target`` the max becomes min(Q_target(s', a*), Q_second(s', a*)) at the CEM's best a* (clipped
+    double Q). Both models should be in eval mode (their batch norm then uses running statistics).
     """
     targets = rewards.clone().float()
     going = ~dones.bool()
     if going.any():
-        best, _ = cem_max_q(target_model, next_images[going], next_states[going], cem, translation_scale, generator)
+        images, states = next_images[going], next_states[going]
+        best, motions = cem_max_q(target_model, images, states, cem, translation_scale, generator)
+        if second_target is not None:
+            actions = encode_motions_torch(motions, translation_scale)
+            best = torch.minimum(best, torch.sigmoid(second_target.logits(images, actions, states)))
         targets[going] = targets[going] + gamma * best
     return targets.clamp(0.0, 1.0)
 
@@ -202,6 +214,7 @@ class QLearner:
         self.online = (model or QNetwork(config.input_size, width=config.width, hidden=config.hidden)).to(self.device)
         self.target = copy.deepcopy(self.online).eval()
         self.target.requires_grad_(False)
+        self.second_target = copy.deepcopy(self.target) if config.clipped_double_q else None
         self.optimizer = torch.optim.Adam(self.online.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         self.criterion = nn.BCEWithLogitsLoss()
         self.generator = torch.Generator(device=self.device).manual_seed(config.seed)
@@ -219,7 +232,7 @@ class QLearner:
         cfg = self.config
         return bellman_targets(
             self.target, rewards, dones, next_images, next_states, cfg.gamma, cfg.cem, cfg.translation_scale,
-            generator or self.generator,
+            generator or self.generator, self.second_target,
         )  # fmt: skip
 
     def update(self, images: torch.Tensor, actions: torch.Tensor, states: torch.Tensor, targets: torch.Tensor) -> float:
@@ -237,19 +250,26 @@ class QLearner:
     def update_target(self) -> None:
         """Polyak-average the target toward the online weights, or copy them every ``target_copy_every`` steps.
 
-        Polyak averaging also averages the batch-norm running statistics (so ``tau`` = 0 freezes the target).
+        Polyak averaging also averages the batch-norm running statistics (so ``tau`` = 0 freezes the target). The
+        second target (clipped double Q) follows the first the same way, before the first moves.
         """
+        if self.second_target is not None:
+            self._follow(self.second_target, self.target)
+        self._follow(self.target, self.online)
+
+    def _follow(self, lagged: QNetwork, leader: QNetwork) -> None:
+        """Move ``lagged`` toward ``leader`` by the configured Polyak step or periodic copy."""
         cfg = self.config
         if cfg.target_update == "copy":
             if self.steps % cfg.target_copy_every == 0:
-                self.target.load_state_dict(self.online.state_dict())
+                lagged.load_state_dict(leader.state_dict())
             return
-        target_state = self.target.state_dict()
-        for name, online in self.online.state_dict().items():
-            if online.is_floating_point():
-                target_state[name].lerp_(online, cfg.tau)
+        lagged_state = lagged.state_dict()
+        for name, value in leader.state_dict().items():
+            if value.is_floating_point():
+                lagged_state[name].lerp_(value, cfg.tau)
             else:  # batch norm's num_batches_tracked
-                target_state[name].copy_(online)
+                lagged_state[name].copy_(value)
 
 
 @dataclass

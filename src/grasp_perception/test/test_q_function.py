@@ -141,6 +141,37 @@ def test_target_network_updates() -> None:
     assert not any(p.requires_grad for p in polyak.target.parameters())
 
 
+def test_clipped_double_q_reads_the_lower_of_two_lagged_targets() -> None:
+    config = _tiny_config(tau=0.5, clipped_double_q=True, cem=TargetCEMConfig(samples=16, elites=3, iterations=2))
+    learner = QLearner(config)
+    assert learner.second_target is not None and not learner.second_target.training
+    batch = (torch.randn(4, 1, SIZE, SIZE), torch.randn(4, 5), torch.ones(4, 2), torch.ones(4))
+    first_before = [p.detach().clone() for p in learner.target.parameters()]
+    second_before = [p.detach().clone() for p in learner.second_target.parameters()]
+    learner.update(*batch)
+    # The second target moves toward where the first was, the first toward the online network.
+    for old2, old1, new2 in zip(second_before, first_before, learner.second_target.parameters(), strict=True):
+        torch.testing.assert_close(new2, 0.5 * old2 + 0.5 * old1)
+    assert not any(p.requires_grad for p in learner.second_target.parameters())
+    for _ in range(3):
+        learner.update(*batch)
+    gen = torch.Generator().manual_seed(7)
+    next_images, states = torch.randn(6, 1, SIZE, SIZE, generator=gen), torch.tensor([[1.0, 0.4]]).repeat(6, 1)
+    rewards, dones = torch.zeros(6), torch.zeros(6, dtype=torch.bool)
+
+    def targets(second) -> torch.Tensor:
+        return bellman_targets(learner.target, rewards, dones, next_images, states, config.gamma, config.cem, 0.1,
+                               torch.Generator().manual_seed(5), second)  # fmt: skip
+
+    single = targets(None)
+    clipped = learner.targets(rewards, dones, next_images, states, torch.Generator().manual_seed(5))
+    _, motions = cem_max_q(learner.target, next_images, states, config.cem, 0.1, torch.Generator().manual_seed(5))
+    with torch.no_grad():
+        second_q = learner.second_target(next_images, encode_motions_torch(motions, 0.1), states)
+    torch.testing.assert_close(clipped, config.gamma * torch.minimum(single / config.gamma, second_q))
+    assert torch.all(clipped <= single + 1e-7) and not torch.allclose(clipped, single)
+
+
 class _PeakedQ(torch.nn.Module):
     """A stand-in Q whose logit peaks at the planar motion written into each image's first pixel pair."""
 
