@@ -190,7 +190,7 @@ def _add_servo_options(parser: argparse.ArgumentParser) -> None:
         "K best, the one nearest the grasp followed on the frame before (GG-CNN's closed loop: 3)",
     )
     _add_finger_clearance_options(
-        parser, "auto", "auto (default): on for the success and distance models, off for the Q-function (chosen on "
+        parser, "auto", "auto (default): on for the success, distance and Q-function models (chosen on "
         "the validation objects); off: seed 004's / 001's servo as published; the threshold servo ignores it"
     )
 

@@ -224,8 +224,8 @@ def generate_launch_description():
         ("track_peaks", "", "threshold servo, grasp maps: 1 = the best grasp of every frame, 3 = follow one "
          "(empty = params_file's, 1)", None),
         ("finger_clearance", "auto", "CEM servo: motions that would set a finger down on a surface the depth "
-         "frame shows, or close a pad on a face too steep to hold, score worst; auto = on for the success and "
-         "distance models, off for the Q-function; off = seed 004's / 001's servo as published",
+         "frame shows, or close a pad on a face too steep to hold, score worst; auto = on for the success, "
+         "distance and Q-function models; off = seed 004's / 001's servo as published",
          ["auto", "on", "off"]),
         ("ik", "builtin", "IK backend of grasp_motion: builtin (mink, no MoveIt) or moveit (moveit_py)",
          ["builtin", "moveit"]),

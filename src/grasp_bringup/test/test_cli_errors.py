@@ -210,7 +210,7 @@ def test_evaluate_and_demo_check_finger_clearance_unless_told_not_to() -> None:
     evaluate = parser.parse_args(["evaluate", "--out", "runs/x"])
     assert _settings(evaluate, "cem", str(DEFAULT_MODEL)).finger_clearance  # auto: on for the success CNN
     assert _settings(evaluate, "cem", str(SHIPPED_MODELS["distance"])).finger_clearance
-    assert not _settings(evaluate, "cem", str(SHIPPED_MODELS["q"])).finger_clearance  # auto: off for the Q-function
+    assert _settings(evaluate, "cem", str(SHIPPED_MODELS["q"])).finger_clearance  # auto: on for the Q-function too
     forced = parser.parse_args(["evaluate", "--out", "runs/x", "--finger-clearance", "on"])
     assert _settings(forced, "cem", str(SHIPPED_MODELS["q"])).finger_clearance
     assert not RunSettings().finger_clearance  # collection and the seeds' experiments run the seeds' servos

@@ -115,8 +115,8 @@ def test_finger_clearance_is_on_for_the_cem_servo_on_either_frame_source(ros: No
         assert controller.clearance.footprint.opening == pytest.approx(0.085)  # the UR5's 2F-85
     assert controller_with(finger_clearance="off").clearance is None
     q_value = str(models / "q_value.onnx")
-    assert controller_with(model_path=q_value, frame_source="camera").clearance is None  # auto: off for Q
-    assert controller_with(model_path=q_value, frame_source="camera", finger_clearance="on").clearance is not None
+    assert controller_with(model_path=q_value, frame_source="camera").clearance is not None  # auto: on for Q too
+    assert controller_with(model_path=q_value, frame_source="camera", finger_clearance="off").clearance is None
     assert controller_with().clearance.max_contact_angle_deg == 25.0
     assert controller_with(max_contact_angle_deg=0.0).clearance.max_contact_angle_deg == 0.0
     assert controller_with(robot="jaco").clearance.footprint.opening == pytest.approx(0.175)

@@ -435,7 +435,7 @@ def servo_specs(profile: RobotProfile) -> list[ParamSpec]:
                   low=1, high=64),
         ParamSpec("finger_clearance", "auto", "CEM servo: a motion whose end pose would set a finger down on a "
                   "surface the depth frame shows, or close a pad on a face too steep to hold, scores worst; auto: on "
-                  "for the success and distance models, off for the Q-function (chosen on validation objects); off: "
+                  "for the success, distance and Q-function models (chosen on validation objects); off: "
                   "seed 004's / 001's servo as published; the threshold servo does not use it",
                   choices=CLEARANCE_CHOICES),
         ParamSpec("max_contact_angle_deg", 25.0, "with finger_clearance: do not close where a pad would meet a face "
