@@ -76,6 +76,11 @@ def surface_points(depth: np.ndarray, camera: CameraSpec) -> np.ndarray:
 #: Contact faces turned more than this from square to the closing direction are not closed on (chosen on the
 #: validation objects: 15, 25 and 35 deg tried; tan 25 deg = 0.47, inside the world's friction range 0.3-1.0).
 MAX_CONTACT_ANGLE_DEG = 25.0
+#: The face-tilt part's strips (metres inward of the outermost seen surface) and its flat-top slope.
+TILT_OUTER = 0.003
+TILT_INNER = 0.010
+TILT_FLAT = 0.25
+TILT_BAND = 0.005
 
 
 #: Whether the check is on under ``auto`` for each scoring target, as chosen on the validation objects
@@ -106,6 +111,7 @@ class FingerClearance:
         camera: CameraSpec,
         footprint: FingerFootprint | None = None,
         max_contact_angle_deg: float = MAX_CONTACT_ANGLE_DEG,
+        face_tilt: bool = False,
     ):
         if not (np.isfinite(max_contact_angle_deg) and 0 <= max_contact_angle_deg < 90):
             raise ValueError(f"max_contact_angle_deg must be in [0, 90), got {max_contact_angle_deg}")
@@ -113,6 +119,7 @@ class FingerClearance:
         self.footprint = footprint or FingerFootprint()
         self.max_contact_angle_deg = float(max_contact_angle_deg)
         self._max_slope = float(np.tan(np.radians(max_contact_angle_deg)))
+        self.face_tilt = bool(face_tilt)
 
     def points(self, observation: Any) -> np.ndarray:
         """The surface points (``surface_points``) of a depth frame, or of the ``model_frame`` an observation of
@@ -146,7 +153,9 @@ class FingerClearance:
         f = self.footprint
         moves = np.asarray(motions, dtype=np.float64).reshape(-1, 4)
         lowest_tips = moves[:, 2] - f.tips_below_pinch + f.clearance  # per motion, relative to the pinch now
-        candidates = points[points[:, 2] > lowest_tips.min()] if len(moves) else points[:0]
+        tips = moves[:, 2] - f.tips_below_pinch
+        lowest_seen = tips.min() if self.face_tilt and self.max_contact_angle_deg > 0 else lowest_tips.min()
+        candidates = points[points[:, 2] > lowest_seen] if len(moves) else points[:0]
         if len(candidates) == 0:
             return np.zeros(len(moves), dtype=bool)
         rel_x = candidates[None, :, 0] - moves[:, 0:1]
@@ -159,6 +168,8 @@ class FingerClearance:
         blocked = np.any(in_pad & above, axis=1)
         if self.max_contact_angle_deg > 0:
             blocked |= self._squeezed(across, along, above)
+            if self.face_tilt:
+                blocked |= self._tilted(across, along, candidates[:, 2], tips)
         return blocked
 
     def _squeezed(self, across: np.ndarray, along: np.ndarray, above: np.ndarray) -> np.ndarray:
@@ -182,6 +193,36 @@ class FingerClearance:
             squeezed |= seen & (rise > self._max_slope * run)
         return squeezed
 
+    def _tilted(self, across: np.ndarray, along: np.ndarray, height: np.ndarray, tips: np.ndarray) -> np.ndarray:
+        """(M,) bool: a pad would meet a face tilted more than ``max_contact_angle_deg`` from the vertical (a
+        wedge's or a dome's flank: squeezed, it slides out along the face when lifted).
+
+        ``height``: (P,) the points' heights; ``tips``: (M,) the fingertips' height at each end pose. A pad closes on
+        the outermost surface above its tips on its side. When that surface lies within ``TILT_BAND`` of the
+        tips, it goes on outward below them and the pad meets it at its lower edge: the outermost strip
+        (``TILT_OUTER`` wide) is compared with the surface just inside it (to ``TILT_INNER``). A rise of less than
+        ``TILT_FLAT`` per unit inward is a top face above a wall the camera cannot see, a rise of more than
+        cot(angle) a steep face; in between, a tilted flank. Higher up, the surface under the outermost point is
+        hidden and turns inward (a lying cylinder's equator): the pad meets an edge or a vertical tangent.
+        """
+        half = self.footprint.pad_width / 2
+        above = height[None, :] > tips[:, None]
+        between = (np.abs(across) < self.footprint.opening / 2) & (np.abs(along) <= half) & above
+        heights = np.broadcast_to(height[None, :], across.shape)
+        steepest = 1.0 / self._max_slope  # rise per unit inward of a face at the largest angle allowed
+        tilted = np.zeros(across.shape[0], dtype=bool)
+        for side in (1.0, -1.0):
+            reach = np.where(between & (side * across > 0), side * across, -np.inf)
+            outermost = np.max(reach, axis=1, keepdims=True)
+            outer = np.isfinite(reach) & (reach > outermost - TILT_OUTER)
+            inner = np.isfinite(reach) & ~outer & (reach > outermost - TILT_INNER)
+            seen = outer.any(axis=1) & inner.any(axis=1)
+            low = _masked_mean(heights, outer) < tips + TILT_BAND
+            rise = _masked_mean(heights, inner) - _masked_mean(heights, outer)
+            run = _masked_mean(reach, outer) - _masked_mean(reach, inner)
+            tilted |= seen & low & (run > 0) & (rise > TILT_FLAT * run) & (rise < steepest * run)
+        return tilted
+
     def guard(self, score: ScoreFunction, points: np.ndarray, blocked_score: float) -> ScoreFunction:
         """``score`` with every blocked motion's score replaced by ``blocked_score`` (the objective's worst)."""
 
@@ -192,6 +233,11 @@ class FingerClearance:
             return scores
 
         return guarded
+
+
+def _masked_mean(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Row means of ``values`` over ``mask`` (0 where a row has none)."""
+    return np.where(mask, values, 0.0).sum(axis=1) / np.maximum(mask.sum(axis=1), 1)
 
 
 def guarded(

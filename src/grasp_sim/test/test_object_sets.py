@@ -19,12 +19,14 @@ from grasp_sim.objects import (
     resolve_object_set,
     sample_objects,
 )
+from grasp_sim.objects.sets import UNSEEN_FAMILIES
 from grasp_sim.objects import random_urdfs as ru
 from grasp_sim.objects import sets as sets_module
 from grasp_sim.objects.procedural import _default_splits
 
 PROCEDURAL_SETS = ("train", "heldout", "shapes_train", "shapes_val", "shapes_test", "everyday")
 URDF_SETS = ("urdf_train", "urdf_val", "urdf_test", "mixed_train")  # mixed_train: shapes_train + urdf_train
+UNSEEN_SETS = ("unseen_train", "unseen_val")
 
 
 def _signature(obj: ObjectSpec) -> list:
@@ -37,11 +39,11 @@ def _signature(obj: ObjectSpec) -> list:
 
 @pytest.fixture(scope="module")
 def resolved() -> dict[str, tuple[ObjectSpec, ...]]:
-    return {name: resolve_object_set(name) for name in PROCEDURAL_SETS}
+    return {name: resolve_object_set(name) for name in PROCEDURAL_SETS + UNSEEN_SETS}
 
 
 def test_every_set_is_described() -> None:
-    assert object_set_names() == PROCEDURAL_SETS + URDF_SETS
+    assert object_set_names() == PROCEDURAL_SETS + URDF_SETS + UNSEEN_SETS
     for name, info in OBJECT_SETS.items():
         assert info.name == name and info.role in ("train", "val", "test") and info.families
 
@@ -76,7 +78,10 @@ def test_one_object_of_a_set() -> None:
 
 
 def test_sets_hold_their_declared_families_and_counts(resolved: dict) -> None:
-    counts = {"shapes_train": 520, "shapes_val": 105, "shapes_test": 130, "everyday": 160}
+    counts = {
+        "shapes_train": 520, "shapes_val": 105, "shapes_test": 130, "everyday": 160, "unseen_train": 400,
+        "unseen_val": 150,
+    }
     for name, objs in resolved.items():
         assert {o.family for o in objs} == set(OBJECT_SETS[name].families), name
         assert len({o.name for o in objs}) == len(objs), name
@@ -101,6 +106,17 @@ def test_splits_are_disjoint(resolved: dict) -> None:
     assert len(old_val) == 25 and not old_val & {geometry(o) for o in resolved["heldout"]}
     splits = [ru.split_of(n) for n in range(1000)]
     assert splits.count("train") == 800 and splits.count("val") == 100 and splits.count("test") == 100
+
+
+def test_unseen_val_holds_only_families_unseen_train_lacks(resolved: dict) -> None:
+    train, val = resolved["unseen_train"], resolved["unseen_val"]
+    assert {o.family for o in val} == set(UNSEEN_FAMILIES) and len(UNSEEN_FAMILIES) == 3
+    assert not {o.family for o in train} & set(UNSEEN_FAMILIES)
+    assert set(train) <= set(resolved["shapes_train"])
+    assert {o.family for o in resolved["shapes_train"]} == {o.family for o in train} | set(UNSEEN_FAMILIES)
+    # its instances are shapes_train's and shapes_val's of those families, no test object among them
+    assert set(val) <= set(resolved["shapes_train"]) | set(resolved["shapes_val"])
+    assert not set(val) & set(resolved["shapes_test"])
 
 
 def test_no_family_of_a_novel_test_set_is_in_any_training_set(resolved: dict) -> None:

@@ -12,6 +12,13 @@
 | ``urdf_val`` | validation | random_urdfs | numbers ending in 5 (<= 100) |
 | ``urdf_test`` | test, same generator | random_urdfs | numbers ending in 0 (<= 100; KukaDiverseObjectEnv's) |
 | ``mixed_train`` | training | ``shapes_train``'s 13 + random_urdfs | ``shapes_train`` + ``urdf_train`` (<= 1,320) |
+| ``unseen_train`` | training, for ``unseen_val`` | ``shapes_train`` without the 3 ``UNSEEN_FAMILIES`` | 200 + 5 x 40 = 400 |
+| ``unseen_val`` | validation of novel families | the 3 ``UNSEEN_FAMILIES`` (in no ``unseen_train`` object) | 3 x 50 = 150 |
+
+``unseen_train`` / ``unseen_val`` measure the step to families no training saw without touching a test set: a
+model trained on ``unseen_train`` meets compound, hook and channel shapes for the first time on ``unseen_val``
+(the training families nearest the everyday ones: parts on a body's side, C and U shapes, L corners), so changes
+meant for ``everyday`` are chosen there and the shipped model is then retrained on ``shapes_train``.
 
 Anything else is taken as a folder of OBJ/STL meshes (``load_mesh_folder``). Every set is deterministic: the
 same objects, in the same order, on every machine (random_urdfs: given the same folder).
@@ -40,6 +47,8 @@ SHAPES_PER_SPLIT = {"train": 40, "val": 10, "test": 10}
 OLD_FAMILY_VAL = 5
 EVERYDAY_PER_FAMILY = 20
 _SHAPES_SEED = 0
+#: The ``shapes`` families ``unseen_train`` leaves out and ``unseen_val`` holds (instances 0-49: train and val).
+UNSEEN_FAMILIES = ("compound", "hook", "channel")
 _EVERYDAY_SEED = 1
 
 
@@ -84,6 +93,18 @@ OBJECT_SETS: dict[str, ObjectSetInfo] = {
         ObjectSetInfo(
             "mixed_train", "train", FAMILIES + SHAPE_FAMILIES + _urdf_families(), "shapes_train + urdf_train"
         ),
+        ObjectSetInfo(
+            "unseen_train",
+            "train",
+            FAMILIES + tuple(f for f in SHAPE_FAMILIES if f not in UNSEEN_FAMILIES),
+            "shapes_train without compound, hook and channel (400): the training set for unseen_val",
+        ),
+        ObjectSetInfo(
+            "unseen_val",
+            "val",
+            UNSEEN_FAMILIES,
+            "50 of compound, hook and channel each (150): families unseen_train has none of",
+        ),
     )
 }
 
@@ -111,8 +132,8 @@ def everyday_object(family: str, index: int) -> ObjectSpec:
     return make_everyday(family, rng, f"everyday_{family}_{index:03d}")
 
 
-def _shapes(split: str) -> list[ObjectSpec]:
-    return [shape_object(f, i) for f in SHAPE_FAMILIES for i in _index_range(split)]
+def _shapes(split: str, families: tuple[str, ...] = SHAPE_FAMILIES) -> list[ObjectSpec]:
+    return [shape_object(f, i) for f in families for i in _index_range(split)]
 
 
 def _old_family_val() -> list[ObjectSpec]:
@@ -131,6 +152,11 @@ _BUILDERS: dict[str, Callable[[], list[ObjectSpec]]] = {
     "everyday": lambda: [
         everyday_object(f, i) for f in EVERYDAY_FAMILIES for i in range(EVERYDAY_PER_FAMILY)
     ],
+    "unseen_train": lambda: [
+        *_default_splits()["train"],
+        *_shapes("train", tuple(f for f in SHAPE_FAMILIES if f not in UNSEEN_FAMILIES)),
+    ],
+    "unseen_val": lambda: [*_shapes("train", UNSEEN_FAMILIES), *_shapes("val", UNSEEN_FAMILIES)],
 }
 
 
