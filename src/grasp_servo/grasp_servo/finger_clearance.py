@@ -11,7 +11,10 @@ object) counts as free; the servo looks again on every frame as it descends.
 A motion is blocked too when a pad would close on a face turned more than ``max_contact_angle_deg`` from square
 to the closing direction: squeezed there, an object slides out sideways instead of being held (outside the
 friction cone of a coefficient tan(angle)). The face is read from the outermost seen surface in the near and far
-thirds of the pad's width.
+thirds of the pad's width. With ``face_tilt`` (the default), the same angle bounds the face's tilt from the
+vertical where a pad meets a flank at its lower edge (a wedge squeezed across its slopes slides up out of the
+pads), and a pad must overlap what it closes on by ``MIN_CONTACT_BAND`` of height (an L bracket's foot, a few mm
+tall, held by its edge, turns out of the pads in the shake).
 
 A real robot can compute this: it needs the frame, the camera's intrinsics and mount (the model's contract),
 and the fingers' size and opening. Numpy only.
@@ -76,11 +79,15 @@ def surface_points(depth: np.ndarray, camera: CameraSpec) -> np.ndarray:
 #: Contact faces turned more than this from square to the closing direction are not closed on (chosen on the
 #: validation objects: 15, 25 and 35 deg tried; tan 25 deg = 0.47, inside the world's friction range 0.3-1.0).
 MAX_CONTACT_ANGLE_DEG = 25.0
-#: The face-tilt part's strips (metres inward of the outermost seen surface) and its flat-top slope.
+#: The face-tilt part (``face_tilt``): its strips (metres inward of the outermost seen surface), its flat-top slope,
+#: how near the fingertips a surface must be for the pad to meet its flank, and the least height of surface above
+#: the fingertips near where a pad touches. Measured on 2026-11-23 on the validation objects, 600 episodes each, the
+#: part off / on: shapes_val 97.0 / 96.7 %, urdf_val 94.3 / 94.2 %, unseen_val (its own model) 98.3 / 98.3 %.
 TILT_OUTER = 0.003
 TILT_INNER = 0.010
 TILT_FLAT = 0.25
 TILT_BAND = 0.005
+MIN_CONTACT_BAND = 0.004
 
 
 #: Whether the check is on under ``auto`` for each scoring target, as chosen on the validation objects
@@ -104,14 +111,15 @@ def clearance_wanted(choice: str, target: str) -> bool:
 
 class FingerClearance:
     """Marks the candidate motions whose end pose would set a finger down on a seen surface, or close the pads on
-    faces too steep to hold (``max_contact_angle_deg``; 0 turns that part off)."""
+    faces too steep to hold (``max_contact_angle_deg``; 0 turns that part off), or, with ``face_tilt``, on flanks
+    tilted past that angle from the vertical or surfaces too low to hold (``_tilted``)."""
 
     def __init__(
         self,
         camera: CameraSpec,
         footprint: FingerFootprint | None = None,
         max_contact_angle_deg: float = MAX_CONTACT_ANGLE_DEG,
-        face_tilt: bool = False,
+        face_tilt: bool = True,
     ):
         if not (np.isfinite(max_contact_angle_deg) and 0 <= max_contact_angle_deg < 90):
             raise ValueError(f"max_contact_angle_deg must be in [0, 90), got {max_contact_angle_deg}")
@@ -195,33 +203,48 @@ class FingerClearance:
 
     def _tilted(self, across: np.ndarray, along: np.ndarray, height: np.ndarray, tips: np.ndarray) -> np.ndarray:
         """(M,) bool: a pad would meet a face tilted more than ``max_contact_angle_deg`` from the vertical (a
-        wedge's or a dome's flank: squeezed, it slides out along the face when lifted).
+        wedge's or a dome's flank: squeezed, it slides out along the face when lifted), or a surface standing less
+        than ``MIN_CONTACT_BAND`` above its fingertips (a thin foot's edge).
 
         ``height``: (P,) the points' heights; ``tips``: (M,) the fingertips' height at each end pose. A pad closes on
         the outermost surface above its tips on its side. When that surface lies within ``TILT_BAND`` of the
         tips, it goes on outward below them and the pad meets it at its lower edge: the outermost strip
-        (``TILT_OUTER`` wide) is compared with the surface just inside it (to ``TILT_INNER``). A rise of less than
-        ``TILT_FLAT`` per unit inward is a top face above a wall the camera cannot see, a rise of more than
-        cot(angle) a steep face; in between, a tilted flank. Higher up, the surface under the outermost point is
-        hidden and turns inward (a lying cylinder's equator): the pad meets an edge or a vertical tangent.
+        (``TILT_OUTER`` wide) is compared with the surface just inside it (to ``TILT_INNER``), in the near and the
+        far third of the pad's width apart, and a flank must show in both (not two surfaces side by side). A rise
+        of less than ``TILT_FLAT`` per unit inward is a top face above a wall the camera cannot see, a rise of more
+        than cot(angle) a steep face; in between, a tilted flank. Higher up, the surface under the outermost point
+        is hidden and turns inward (a lying cylinder's equator): the pad meets an edge or a vertical tangent. Where
+        nothing within ``TILT_INNER`` of the outermost surface stands ``MIN_CONTACT_BAND`` above the tips, the pad
+        holds a thin edge.
         """
         half = self.footprint.pad_width / 2
         above = height[None, :] > tips[:, None]
         between = (np.abs(across) < self.footprint.opening / 2) & (np.abs(along) <= half) & above
         heights = np.broadcast_to(height[None, :], across.shape)
-        steepest = 1.0 / self._max_slope  # rise per unit inward of a face at the largest angle allowed
+        thirds = (along < -half / 3, along > half / 3)  # a flank under the whole pad shows in both
         tilted = np.zeros(across.shape[0], dtype=bool)
         for side in (1.0, -1.0):
-            reach = np.where(between & (side * across > 0), side * across, -np.inf)
-            outermost = np.max(reach, axis=1, keepdims=True)
-            outer = np.isfinite(reach) & (reach > outermost - TILT_OUTER)
-            inner = np.isfinite(reach) & ~outer & (reach > outermost - TILT_INNER)
-            seen = outer.any(axis=1) & inner.any(axis=1)
-            low = _masked_mean(heights, outer) < tips + TILT_BAND
-            rise = _masked_mean(heights, inner) - _masked_mean(heights, outer)
-            run = _masked_mean(reach, outer) - _masked_mean(reach, inner)
-            tilted |= seen & low & (run > 0) & (rise > TILT_FLAT * run) & (rise < steepest * run)
+            facing = between & (side * across > 0)
+            flank = [self._flank(np.where(facing & third, side * across, -np.inf), heights, tips) for third in thirds]
+            tilted |= flank[0] & flank[1]
+            reach = np.where(facing, side * across, -np.inf)
+            near = np.isfinite(reach) & (reach > np.max(reach, axis=1, keepdims=True) - TILT_INNER)
+            top = np.max(np.where(near, heights, -np.inf), axis=1)
+            tilted |= near.any(axis=1) & (top < tips + MIN_CONTACT_BAND)
         return tilted
+
+    def _flank(self, reach: np.ndarray, heights: np.ndarray, tips: np.ndarray) -> np.ndarray:
+        """(M,) bool: the surface a pad meets (``reach``: how far out each point lies, -inf where not facing the
+        pad) is a flank tilted past the contact angle from the vertical, met at its lower edge (``_tilted``)."""
+        outermost = np.max(reach, axis=1, keepdims=True)
+        outer = np.isfinite(reach) & (reach > outermost - TILT_OUTER)
+        inner = np.isfinite(reach) & ~outer & (reach > outermost - TILT_INNER)
+        seen = outer.any(axis=1) & inner.any(axis=1)
+        low = _masked_mean(heights, outer) < tips + TILT_BAND
+        rise = _masked_mean(heights, inner) - _masked_mean(heights, outer)
+        run = _masked_mean(reach, outer) - _masked_mean(reach, inner)
+        steepest = 1.0 / self._max_slope  # rise per unit inward of a face at the largest angle allowed
+        return seen & low & (run > 0) & (rise > TILT_FLAT * run) & (rise < steepest * run)
 
     def guard(self, score: ScoreFunction, points: np.ndarray, blocked_score: float) -> ScoreFunction:
         """``score`` with every blocked motion's score replaced by ``blocked_score`` (the objective's worst)."""
