@@ -300,10 +300,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--rounds", type=positive_int, default=1, help="collect -> train rounds behind these bags (provenance)"
     )
     train.add_argument("--data-description", default="", help="free text for the model's provenance")
-    train.add_argument(
-        "--augment-turns", action="store_true", help="also turn each frame and its motion by a random angle about "
-        "the approach axis (exact for a camera on the tool axis that does not see the fingers)"
-    )
 
     dataset = sub.add_parser(
         "dataset", help="labelled frames for the geometric families: distance (seed 001), pregrasp (seed 003), "
@@ -551,9 +547,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             )
         print(reports.collection_text(report))
     elif args.command == "train":
-        summary = commands.train(
-            args.bags, args.out, args.epochs, args.rounds, args.data_description, augment_turns=args.augment_turns
-        )
+        summary = commands.train(args.bags, args.out, args.epochs, args.rounds, args.data_description)
         print(reports.training_text(summary))
     elif args.command == "dataset":
         from grasp_bringup.family_datasets import DatasetSpec, make_dataset

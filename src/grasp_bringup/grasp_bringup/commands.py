@@ -65,10 +65,8 @@ def train(
     data_description: str,
     command: str | None = None,
     progress: bool = True,
-    augment_turns: bool = False,
 ) -> dict:
-    """Train the grasp-success CNN on the bags and export it to ONNX with its contract (``augment_turns``:
-    ``TrainConfig.augment_turns``)."""
+    """Train the grasp-success CNN on the bags and export it to ONNX with its contract."""
     try:
         from grasp_perception.export import export_onnx
         from grasp_perception.train import TrainConfig, build_contract, train_grasp_model
@@ -81,7 +79,7 @@ def train(
 
     bags = find_bags(bag_paths)
     samples = load_grasp_samples(bags, progress=progress, skip_malformed=True)
-    config = TrainConfig(epochs=epochs, augment_turns=augment_turns)
+    config = TrainConfig(epochs=epochs)
     model, report = train_grasp_model(
         samples.images, samples.motions, samples.labels, samples.episode_keys, config, progress=progress
     )

@@ -19,7 +19,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from grasp_perception.action_encoding import DEFAULT_TRANSLATION_SCALE, as_motion_array, encode_motions
-from grasp_perception.augment import random_flips, random_turns
+from grasp_perception.augment import random_flips
 from grasp_perception.contract import CameraSpec, ImageSpec, ModelContract, Provenance
 from grasp_perception.metrics import accuracy, roc_auc
 from grasp_perception.network import GraspSuccessNet
@@ -43,8 +43,6 @@ class TrainConfig:
     seed: int = 0  # split, initialisation, shuffling and augmentation
     pos_weight: float | str | None = None  # BCE positive-class weight; "auto" = negatives / positives (train)
     augment_flips: bool = True  # random left-right / up-down image flips with the matching motion flips
-    # Random turns about the approach axis with the matching motion turns (not for frames showing the fingers).
-    augment_turns: bool = False
     input_size: int = 64  # network input side (pixels)
     width: int = 32  # conv channels
     hidden: int = 64  # fully connected units
@@ -194,8 +192,6 @@ def _train(
             batch_images, batch_motions = images[batch], motions[batch]
             if config.augment_flips:
                 batch_images, batch_motions = random_flips(batch_images, batch_motions, rng)
-            if config.augment_turns:
-                batch_images, batch_motions = random_turns(batch_images, batch_motions, rng)
             image_t, action_t = _tensors(batch_images, batch_motions, config.translation_scale, device)
             target = torch.from_numpy(labels[batch]).to(device)
             loss = criterion(model.logits(image_t, action_t), target)

@@ -1,11 +1,11 @@
-"""Action encoding and the flip and turn augmentations."""
+"""Action encoding and the exact flip augmentations."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from grasp_perception.action_encoding import ACTION_LAYOUT, encode_motions, wrap_half_turn
-from grasp_perception.augment import flip_images, flip_motions, random_flips, random_turns, turn_images, turn_motions
+from grasp_perception.augment import flip_images, flip_motions, random_flips
 
 
 def test_layout_and_values() -> None:
@@ -130,35 +130,3 @@ def test_random_flips_pair_images_and_motions() -> None:
     images, flipped = random_flips(depth, motions, np.random.default_rng(4))
     assert all(rule_label(image, motion) for image, motion in zip(images, flipped, strict=True))
     assert not np.array_equal(images, depth)
-
-
-def test_turn_motions_rotate_the_translation_and_add_the_angle() -> None:
-    motion = np.array([[0.02, 0.0, -0.03, 0.1]])
-    quarter = [[0.0, 0.02, -0.03, 0.1 + np.pi / 2 - np.pi]]  # the yaw wrapped back into [-pi/2, pi/2)
-    np.testing.assert_allclose(turn_motions(motion, np.pi / 2), quarter, atol=1e-12)
-    np.testing.assert_allclose(turn_motions(motion, 0.0), motion)
-    assert turn_motions(np.tile(motion, (3, 1)), np.array([0.0, 0.5, -0.5]))[1:, 3] == pytest.approx([0.6, -0.4])
-
-
-def test_a_quarter_turn_moves_content_at_plus_dx_to_plus_dy() -> None:
-    image = np.zeros((1, 65, 65), np.float32)
-    image[0, 32, 50] = 1.0  # a column to the right of the centre: motion +dx
-    turned = turn_images(image, np.pi / 2)[0]
-    row, col = np.unravel_index(np.argmax(turned), turned.shape)
-    assert (row, col) == (14, 32)  # above the centre: rows run along -dy, so this is +dy
-
-
-def test_turned_image_with_turned_motion_keeps_the_label() -> None:
-    rng = np.random.default_rng(5)
-    depth = np.stack([object_image(rng) for _ in range(24)])
-    poses = [object_pose(d) for d in depth]
-    aimed = np.array([[x, y, 0.0, float(wrap_half_turn(yaw + np.pi / 2))] for x, y, yaw in poses])
-    off = aimed + np.array([0.0, 0.0, 0.0, np.pi / 2])  # along the long axis: a failure
-    for motions, expected in ((aimed, True), (off, False)):
-        images, turned = random_turns(depth, motions, np.random.default_rng(6))
-        kept = [rule_label(image, motion) == expected for image, motion in zip(images, turned, strict=True)]
-        assert np.mean(kept) >= 0.95
-        assert not np.allclose(turned[:, :2], motions[:, :2])
-    # Turning only the image loses the grasps.
-    images, _ = random_turns(depth, aimed, np.random.default_rng(6))
-    assert np.mean([rule_label(image, motion) for image, motion in zip(images, aimed, strict=True)]) < 0.5

@@ -11,10 +11,7 @@ object) counts as free; the servo looks again on every frame as it descends.
 A motion is blocked too when a pad would close on a face turned more than ``max_contact_angle_deg`` from square
 to the closing direction: squeezed there, an object slides out sideways instead of being held (outside the
 friction cone of a coefficient tan(angle)). The face is read from the outermost seen surface in the near and far
-thirds of the pad's width. With ``face_tilt`` (the default), the same angle bounds the face's tilt from the
-vertical where a pad meets a flank at its lower edge (a wedge squeezed across its slopes slides up out of the
-pads), and a pad must overlap what it closes on by ``MIN_CONTACT_BAND`` of height (an L bracket's foot, a few mm
-tall, held by its edge, turns out of the pads in the shake).
+thirds of the pad's width.
 
 A real robot can compute this: it needs the frame, the camera's intrinsics and mount (the model's contract),
 and the fingers' size and opening. Numpy only.
@@ -79,15 +76,6 @@ def surface_points(depth: np.ndarray, camera: CameraSpec) -> np.ndarray:
 #: Contact faces turned more than this from square to the closing direction are not closed on (chosen on the
 #: validation objects: 15, 25 and 35 deg tried; tan 25 deg = 0.47, inside the world's friction range 0.3-1.0).
 MAX_CONTACT_ANGLE_DEG = 25.0
-#: The face-tilt part (``face_tilt``): its strips (metres inward of the outermost seen surface), its flat-top slope,
-#: how near the fingertips a surface must be for the pad to meet its flank, and the least height of surface above
-#: the fingertips near where a pad touches. Measured on 2026-11-23 on the validation objects, 600 episodes each, the
-#: part off / on: shapes_val 97.0 / 96.7 %, urdf_val 94.3 / 94.2 %, unseen_val (its own model) 98.3 / 98.3 %.
-TILT_OUTER = 0.003
-TILT_INNER = 0.010
-TILT_FLAT = 0.25
-TILT_BAND = 0.005
-MIN_CONTACT_BAND = 0.004
 
 
 #: Whether the check is on under ``auto`` for each scoring target, as chosen on the validation objects
@@ -111,15 +99,13 @@ def clearance_wanted(choice: str, target: str) -> bool:
 
 class FingerClearance:
     """Marks the candidate motions whose end pose would set a finger down on a seen surface, or close the pads on
-    faces too steep to hold (``max_contact_angle_deg``; 0 turns that part off), or, with ``face_tilt``, on flanks
-    tilted past that angle from the vertical or surfaces too low to hold (``_tilted``)."""
+    faces too steep to hold (``max_contact_angle_deg``; 0 turns that part off)."""
 
     def __init__(
         self,
         camera: CameraSpec,
         footprint: FingerFootprint | None = None,
         max_contact_angle_deg: float = MAX_CONTACT_ANGLE_DEG,
-        face_tilt: bool = True,
     ):
         if not (np.isfinite(max_contact_angle_deg) and 0 <= max_contact_angle_deg < 90):
             raise ValueError(f"max_contact_angle_deg must be in [0, 90), got {max_contact_angle_deg}")
@@ -127,7 +113,6 @@ class FingerClearance:
         self.footprint = footprint or FingerFootprint()
         self.max_contact_angle_deg = float(max_contact_angle_deg)
         self._max_slope = float(np.tan(np.radians(max_contact_angle_deg)))
-        self.face_tilt = bool(face_tilt)
 
     def points(self, observation: Any) -> np.ndarray:
         """The surface points (``surface_points``) of a depth frame, or of the ``model_frame`` an observation of
@@ -161,9 +146,7 @@ class FingerClearance:
         f = self.footprint
         moves = np.asarray(motions, dtype=np.float64).reshape(-1, 4)
         lowest_tips = moves[:, 2] - f.tips_below_pinch + f.clearance  # per motion, relative to the pinch now
-        tips = moves[:, 2] - f.tips_below_pinch
-        lowest_seen = tips.min() if self.face_tilt and self.max_contact_angle_deg > 0 else lowest_tips.min()
-        candidates = points[points[:, 2] > lowest_seen] if len(moves) else points[:0]
+        candidates = points[points[:, 2] > lowest_tips.min()] if len(moves) else points[:0]
         if len(candidates) == 0:
             return np.zeros(len(moves), dtype=bool)
         rel_x = candidates[None, :, 0] - moves[:, 0:1]
@@ -176,8 +159,6 @@ class FingerClearance:
         blocked = np.any(in_pad & above, axis=1)
         if self.max_contact_angle_deg > 0:
             blocked |= self._squeezed(across, along, above)
-            if self.face_tilt:
-                blocked |= self._tilted(across, along, candidates[:, 2], tips)
         return blocked
 
     def _squeezed(self, across: np.ndarray, along: np.ndarray, above: np.ndarray) -> np.ndarray:
@@ -201,51 +182,6 @@ class FingerClearance:
             squeezed |= seen & (rise > self._max_slope * run)
         return squeezed
 
-    def _tilted(self, across: np.ndarray, along: np.ndarray, height: np.ndarray, tips: np.ndarray) -> np.ndarray:
-        """(M,) bool: a pad would meet a face tilted more than ``max_contact_angle_deg`` from the vertical (a
-        wedge's or a dome's flank: squeezed, it slides out along the face when lifted), or a surface standing less
-        than ``MIN_CONTACT_BAND`` above its fingertips (a thin foot's edge).
-
-        ``height``: (P,) the points' heights; ``tips``: (M,) the fingertips' height at each end pose. A pad closes on
-        the outermost surface above its tips on its side. When that surface lies within ``TILT_BAND`` of the
-        tips, it goes on outward below them and the pad meets it at its lower edge: the outermost strip
-        (``TILT_OUTER`` wide) is compared with the surface just inside it (to ``TILT_INNER``), in the near and the
-        far third of the pad's width apart, and a flank must show in both (not two surfaces side by side). A rise
-        of less than ``TILT_FLAT`` per unit inward is a top face above a wall the camera cannot see, a rise of more
-        than cot(angle) a steep face; in between, a tilted flank. Higher up, the surface under the outermost point
-        is hidden and turns inward (a lying cylinder's equator): the pad meets an edge or a vertical tangent. Where
-        nothing within ``TILT_INNER`` of the outermost surface stands ``MIN_CONTACT_BAND`` above the tips, the pad
-        holds a thin edge.
-        """
-        half = self.footprint.pad_width / 2
-        above = height[None, :] > tips[:, None]
-        between = (np.abs(across) < self.footprint.opening / 2) & (np.abs(along) <= half) & above
-        heights = np.broadcast_to(height[None, :], across.shape)
-        thirds = (along < -half / 3, along > half / 3)  # a flank under the whole pad shows in both
-        tilted = np.zeros(across.shape[0], dtype=bool)
-        for side in (1.0, -1.0):
-            facing = between & (side * across > 0)
-            flank = [self._flank(np.where(facing & third, side * across, -np.inf), heights, tips) for third in thirds]
-            tilted |= flank[0] & flank[1]
-            reach = np.where(facing, side * across, -np.inf)
-            near = np.isfinite(reach) & (reach > np.max(reach, axis=1, keepdims=True) - TILT_INNER)
-            top = np.max(np.where(near, heights, -np.inf), axis=1)
-            tilted |= near.any(axis=1) & (top < tips + MIN_CONTACT_BAND)
-        return tilted
-
-    def _flank(self, reach: np.ndarray, heights: np.ndarray, tips: np.ndarray) -> np.ndarray:
-        """(M,) bool: the surface a pad meets (``reach``: how far out each point lies, -inf where not facing the
-        pad) is a flank tilted past the contact angle from the vertical, met at its lower edge (``_tilted``)."""
-        outermost = np.max(reach, axis=1, keepdims=True)
-        outer = np.isfinite(reach) & (reach > outermost - TILT_OUTER)
-        inner = np.isfinite(reach) & ~outer & (reach > outermost - TILT_INNER)
-        seen = outer.any(axis=1) & inner.any(axis=1)
-        low = _masked_mean(heights, outer) < tips + TILT_BAND
-        rise = _masked_mean(heights, inner) - _masked_mean(heights, outer)
-        run = _masked_mean(reach, outer) - _masked_mean(reach, inner)
-        steepest = 1.0 / self._max_slope  # rise per unit inward of a face at the largest angle allowed
-        return seen & low & (run > 0) & (rise > TILT_FLAT * run) & (rise < steepest * run)
-
     def guard(self, score: ScoreFunction, points: np.ndarray, blocked_score: float) -> ScoreFunction:
         """``score`` with every blocked motion's score replaced by ``blocked_score`` (the objective's worst)."""
 
@@ -256,11 +192,6 @@ class FingerClearance:
             return scores
 
         return guarded
-
-
-def _masked_mean(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Row means of ``values`` over ``mask`` (0 where a row has none)."""
-    return np.where(mask, values, 0.0).sum(axis=1) / np.maximum(mask.sum(axis=1), 1)
 
 
 def guarded(

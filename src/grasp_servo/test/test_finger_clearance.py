@@ -31,32 +31,6 @@ def frame_with_box(
     return depth
 
 
-def frame_with_surface(pinch_height: float, height_at, px: int = 64) -> np.ndarray:
-    """The wrist camera's frame with the pinch point ``pinch_height`` above a table carrying the surface
-    ``height_at(x, y)`` (metres above the table, 0 off the object; x, y in the yaw-aligned frame of the pose)."""
-    k = CAMERA.intrinsics().scaled(px, px)
-    cols, rows = np.meshgrid(np.arange(px), np.arange(px))
-    ray_x, ray_y = (cols - k.cx) / k.fx, (rows - k.cy) / k.fy
-    camera_height = pinch_height + CAMERA_ABOVE_PINCH
-    depth = np.full((px, px), camera_height)
-    for _ in range(300):  # where each ray meets the surface: a damped fixed point of depth = camera - height
-        depth = 0.8 * depth + 0.2 * (camera_height - height_at(ray_x * depth, -ray_y * depth))
-    return depth
-
-
-def wedge(half_x: float, half_y: float, top: float):
-    """A ridge along y: flanks falling from ``top`` on the y axis to the table at x = +-half_x."""
-    return lambda x, y: np.where(
-        (np.abs(x) < half_x) & (np.abs(y) < half_y), top * (1 - np.abs(x) / half_x), 0.0
-    )
-
-
-def lying_rod(radius: float, half_y: float = 0.04):
-    return lambda x, y: np.where(
-        (np.abs(x) < radius) & (np.abs(y) < half_y), radius + np.sqrt(np.clip(radius**2 - x**2, 0, None)), 0.0
-    )
-
-
 def down(pinch_height: float, dx: float = 0.0, dy: float = 0.0, dyaw: float = 0.0) -> np.ndarray:
     return np.array([[dx, dy, GRASP_HEIGHT - pinch_height, dyaw]])
 
@@ -192,53 +166,3 @@ def test_pads_do_not_close_on_faces_turned_past_the_contact_angle(turn_deg: floa
 def test_the_contact_angle_must_be_below_a_right_angle():
     with pytest.raises(ValueError, match=r"max_contact_angle_deg must be in \[0, 90\)"):
         FingerClearance(CAMERA, max_contact_angle_deg=90.0)
-
-
-@pytest.mark.parametrize("pinch_height", [0.06, 0.10, 0.15])
-def test_pads_do_not_close_on_a_wedges_flanks_with_the_face_tilt_part(pinch_height: float):
-    # Flanks 40 deg from the vertical (5 cm wide, 3 cm tall): squeezed across them, the wedge slides out; across
-    # its vertical ends it is held.
-    clearance = FingerClearance(CAMERA)
-    points = clearance.points(frame_with_surface(pinch_height, wedge(0.025, 0.03, 0.03)))
-    assert clearance.blocked(points, down(pinch_height))[0]
-    assert not clearance.blocked(points, down(pinch_height, dyaw=np.pi / 2))[0]
-    assert not FingerClearance(CAMERA, face_tilt=False).blocked(points, down(pinch_height))[0]  # the part off
-    assert not FingerClearance(CAMERA, max_contact_angle_deg=0.0).blocked(
-        points, down(pinch_height))[0]  # the angle's 0 turns it off with the rest
-    # A steep ridge (flanks 18 deg from the vertical) is held across its flanks.
-    steep = clearance.points(frame_with_surface(pinch_height, wedge(0.01, 0.03, 0.03)))
-    assert not clearance.blocked(steep, down(pinch_height))[0]
-
-
-@pytest.mark.parametrize("radius", [0.005, 0.008, 0.012, 0.02, 0.03])
-def test_a_lying_rod_and_a_box_top_are_not_tilted_faces(radius: float):
-    # The camera sees a lying rod's upper half rise inward, but the pads close on its equator, where the face
-    # is vertical; a box's flat top stands above vertical walls.
-    clearance = FingerClearance(CAMERA)
-    for pinch_height in (0.06, 0.10):
-        rod = clearance.points(frame_with_surface(pinch_height, lying_rod(radius)))
-        assert not clearance.blocked(rod, down(pinch_height))[0], (radius, pinch_height)
-    box = clearance.points(frame_with_box(0.06, half=(0.02, 0.02)))
-    assert not clearance.blocked(box, down(0.06))[0]
-
-
-def l_bracket(foot: float = 0.03, thickness: float = 0.005, rise: float = 0.04, length: float = 0.06):
-    """An L bracket: a foot ``thickness`` tall across x, its upright flange along its -x edge, ``length`` along y."""
-    def height_at(x, y):
-        inside = (np.abs(y) < length / 2) & (np.abs(x) < foot / 2)
-        upright = inside & (x < -foot / 2 + thickness)
-        return np.where(upright, rise, np.where(inside, thickness, 0.0))
-
-    return height_at
-
-
-@pytest.mark.parametrize("thickness", [0.005, 0.007])
-def test_a_pad_does_not_close_on_a_thin_foots_edge(thickness: float):
-    # Across the L's profile the -x pad meets the upright flange and the +x pad only the foot's edge, 2-4 mm above
-    # the fingertips: it turns out of the pads in the shake. Across its length both pads meet the L's end faces.
-    clearance = FingerClearance(CAMERA)
-    for pinch_height in (0.06, 0.10):
-        points = clearance.points(frame_with_surface(pinch_height, l_bracket(thickness=thickness)))
-        assert clearance.blocked(points, down(pinch_height))[0]
-        assert not clearance.blocked(points, down(pinch_height, dyaw=np.pi / 2))[0]
-        assert not FingerClearance(CAMERA, face_tilt=False).blocked(points, down(pinch_height))[0]
