@@ -1,4 +1,4 @@
-"""Tests for the multi-part families: training ``shapes`` and the ``everyday`` test families."""
+"""Tests for the multi-part families: training ``shapes`` (and the extra ones) and the ``everyday`` test families."""
 
 from __future__ import annotations
 
@@ -19,13 +19,16 @@ from grasp_sim.objects import (
 from grasp_sim.objects.build import MAX_HEIGHT, MAX_SPAN, MIN_HEIGHT, check_object, coarse_points, widths
 from grasp_sim.objects.everyday import EVERYDAY_MAKERS
 from grasp_sim.objects.geometry import object_points
-from grasp_sim.objects.shapes import SHAPE_MAKERS
+from grasp_sim.objects.shapes import EXTRA_SHAPE_FAMILIES, EXTRA_SHAPE_MAKERS, SHAPE_MAKERS
 
 PER_FAMILY = 6
-MAKERS = {**{f: make_shape for f in SHAPE_FAMILIES}, **{f: make_everyday for f in EVERYDAY_FAMILIES}}
-LIMITS = {**{f: w for f, (_, w) in SHAPE_MAKERS.items()}, **{f: w for f, (_, w) in EVERYDAY_MAKERS.items()}}
+TRAINING = SHAPE_FAMILIES + EXTRA_SHAPE_FAMILIES
+MAKERS = {**{f: make_shape for f in TRAINING}, **{f: make_everyday for f in EVERYDAY_FAMILIES}}
+LIMITS = {
+    f: w for makers in (SHAPE_MAKERS, EXTRA_SHAPE_MAKERS, EVERYDAY_MAKERS) for f, (_, w) in makers.items()
+}
 # Families whose instances may be a single convex part; every other family is a union of several.
-SINGLE_PART = {"plate", "stick", "wedge"}
+SINGLE_PART = {"plate", "stick", "wedge", "frustum"}
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +48,8 @@ def _signature(obj: ObjectSpec) -> list:
 
 
 def test_families_are_distinct_and_named() -> None:
-    assert len(SHAPE_FAMILIES) == 8 and len(EVERYDAY_FAMILIES) == 8
-    assert not set(SHAPE_FAMILIES) & set(EVERYDAY_FAMILIES)
+    assert len(SHAPE_FAMILIES) == 8 and len(EVERYDAY_FAMILIES) == 8 and EXTRA_SHAPE_FAMILIES == ("frustum", "plinth")
+    assert not set(TRAINING) & set(EVERYDAY_FAMILIES)
     assert set(EVERYDAY_FAMILIES) == {"mug", "bottle", "bracket", "banana", "torus", "rock", "tee", "wedge"}
     with pytest.raises(ValueError, match="unknown family"):
         make_shape("mug", np.random.default_rng(0), "x")  # a test family is not a training shape

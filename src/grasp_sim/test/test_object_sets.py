@@ -19,14 +19,15 @@ from grasp_sim.objects import (
     resolve_object_set,
     sample_objects,
 )
-from grasp_sim.objects.sets import UNSEEN_FAMILIES
 from grasp_sim.objects import random_urdfs as ru
 from grasp_sim.objects import sets as sets_module
 from grasp_sim.objects.procedural import _default_splits
+from grasp_sim.objects.sets import UNSEEN_FAMILIES
+from grasp_sim.objects.shapes import EXTRA_SHAPE_FAMILIES
 
 PROCEDURAL_SETS = ("train", "heldout", "shapes_train", "shapes_val", "shapes_test", "everyday")
 URDF_SETS = ("urdf_train", "urdf_val", "urdf_test", "mixed_train")  # mixed_train: shapes_train + urdf_train
-UNSEEN_SETS = ("unseen_train", "unseen_val")
+MORE_SETS = ("extra_train", "diverse_train", "unseen_train", "unseen_val")
 
 
 def _signature(obj: ObjectSpec) -> list:
@@ -39,11 +40,11 @@ def _signature(obj: ObjectSpec) -> list:
 
 @pytest.fixture(scope="module")
 def resolved() -> dict[str, tuple[ObjectSpec, ...]]:
-    return {name: resolve_object_set(name) for name in PROCEDURAL_SETS + UNSEEN_SETS}
+    return {name: resolve_object_set(name) for name in PROCEDURAL_SETS + MORE_SETS}
 
 
 def test_every_set_is_described() -> None:
-    assert object_set_names() == PROCEDURAL_SETS + URDF_SETS + UNSEEN_SETS
+    assert object_set_names() == PROCEDURAL_SETS + URDF_SETS + MORE_SETS
     for name, info in OBJECT_SETS.items():
         assert info.name == name and info.role in ("train", "val", "test") and info.families
 
@@ -80,7 +81,7 @@ def test_one_object_of_a_set() -> None:
 def test_sets_hold_their_declared_families_and_counts(resolved: dict) -> None:
     counts = {
         "shapes_train": 520, "shapes_val": 105, "shapes_test": 130, "everyday": 160, "unseen_train": 400,
-        "unseen_val": 150,
+        "unseen_val": 150, "extra_train": 80, "diverse_train": 600,
     }
     for name, objs in resolved.items():
         assert {o.family for o in objs} == set(OBJECT_SETS[name].families), name
@@ -89,6 +90,7 @@ def test_sets_hold_their_declared_families_and_counts(resolved: dict) -> None:
             assert len(objs) == counts[name], name
     assert set(resolved["train"]) <= set(resolved["shapes_train"])
     assert set(resolved["heldout"]) <= set(resolved["shapes_test"])
+    assert list(resolved["diverse_train"]) == [*resolved["shapes_train"], *resolved["extra_train"]]
 
 
 def test_splits_are_disjoint(resolved: dict) -> None:
@@ -129,7 +131,8 @@ def test_no_family_of_a_novel_test_set_is_in_any_training_set(resolved: dict) ->
         assert info.role == "test"
         assert not set(info.families) & training, info.name
         assert not {o.family for o in resolved[info.name]} & training, info.name
-    assert set(EVERYDAY_FAMILIES).isdisjoint(set(FAMILIES) | set(SHAPE_FAMILIES) | {ru.FAMILY})
+    trained = set(FAMILIES) | set(SHAPE_FAMILIES) | set(EXTRA_SHAPE_FAMILIES) | {ru.FAMILY}
+    assert set(EVERYDAY_FAMILIES).isdisjoint(trained)
     assert OBJECT_SETS["urdf_train"].families == (ru.FAMILY,)
     # no validation set holds a test family either
     for info in OBJECT_SETS.values():

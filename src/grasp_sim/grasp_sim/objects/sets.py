@@ -12,8 +12,10 @@
 | ``urdf_val`` | validation | random_urdfs | numbers ending in 5 (<= 100) |
 | ``urdf_test`` | test, same generator | random_urdfs | numbers ending in 0 (<= 100; KukaDiverseObjectEnv's) |
 | ``mixed_train`` | training | ``shapes_train``'s 13 + random_urdfs | ``shapes_train`` + ``urdf_train`` (<= 1,320) |
-| ``unseen_train`` | training, for ``unseen_val`` | ``shapes_train`` without the 3 ``UNSEEN_FAMILIES`` | 200 + 5 x 40 = 400 |
-| ``unseen_val`` | validation of novel families | the 3 ``UNSEEN_FAMILIES`` (in no ``unseen_train`` object) | 3 x 50 = 150 |
+| ``extra_train`` | training | ``frustum``, ``plinth`` (``shapes.EXTRA_SHAPE_FAMILIES``) | 2 x 40 = 80 |
+| ``diverse_train`` | training | ``shapes_train``'s 13 + ``frustum``, ``plinth`` | 520 + 80 = 600 |
+| ``unseen_train`` | training, for ``unseen_val`` | ``shapes_train`` without ``UNSEEN_FAMILIES`` | 200 + 5 x 40 = 400 |
+| ``unseen_val`` | validation of novel families | the 3 ``UNSEEN_FAMILIES`` (none in ``unseen_train``) | 3 x 50 = 150 |
 
 ``unseen_train`` / ``unseen_val`` measure the step to families no training saw without touching a test set: a
 model trained on ``unseen_train`` meets compound, hook and channel shapes for the first time on ``unseen_val``
@@ -37,7 +39,7 @@ import numpy as np
 from grasp_sim.objects.everyday import EVERYDAY_FAMILIES, make_everyday
 from grasp_sim.objects.mesh_folder import load_mesh_folder
 from grasp_sim.objects.procedural import FAMILIES, _default_splits, object_catalogue
-from grasp_sim.objects.shapes import SHAPE_FAMILIES, family_seed, make_shape
+from grasp_sim.objects.shapes import EXTRA_SHAPE_FAMILIES, SHAPE_FAMILIES, family_seed, make_shape
 from grasp_sim.objects.spec import ObjectSpec
 
 ROLES = ("train", "val", "test")
@@ -92,6 +94,10 @@ OBJECT_SETS: dict[str, ObjectSetInfo] = {
         ),
         ObjectSetInfo(
             "mixed_train", "train", FAMILIES + SHAPE_FAMILIES + _urdf_families(), "shapes_train + urdf_train"
+        ),
+        ObjectSetInfo("extra_train", "train", EXTRA_SHAPE_FAMILIES, "40 of frustum and plinth each (80)"),
+        ObjectSetInfo(
+            "diverse_train", "train", FAMILIES + SHAPE_FAMILIES + EXTRA_SHAPE_FAMILIES, "shapes_train + extra_train"
         ),
         ObjectSetInfo(
             "unseen_train",
@@ -151,6 +157,10 @@ _BUILDERS: dict[str, Callable[[], list[ObjectSpec]]] = {
     "shapes_test": lambda: [*_default_splits()["heldout"], *_shapes("test")],
     "everyday": lambda: [
         everyday_object(f, i) for f in EVERYDAY_FAMILIES for i in range(EVERYDAY_PER_FAMILY)
+    ],
+    "extra_train": lambda: _shapes("train", EXTRA_SHAPE_FAMILIES),
+    "diverse_train": lambda: [
+        *_default_splits()["train"], *_shapes("train"), *_shapes("train", EXTRA_SHAPE_FAMILIES)
     ],
     "unseen_train": lambda: [
         *_default_splits()["train"],

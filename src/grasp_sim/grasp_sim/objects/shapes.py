@@ -15,6 +15,13 @@ Eight families, each a small function of a random generator (sizes in metres; ch
 
 None of them is one of the ``everyday`` test families (mug, bottle, bracket, banana, torus, rock, tee,
 wedge): no hollow cups, necks, L or T profiles, curved rods, closed rings, lumpy hulls or wedges.
+
+Two more families (``EXTRA_SHAPE_MAKERS``, in ``extra_train`` / ``diverse_train`` only, so that the sets above keep
+their objects):
+
+- ``frustum``: a truncated pyramid over a random convex polygon of 3-12 corners, its top face the base scaled by
+  0.15-0.75 (flanks 10-60 degrees from the vertical; always a flat top, never a ridge);
+- ``plinth``: a box or cylinder standing on a thin plate (3-7 mm) that sticks out 0-25 mm on each side.
 """
 
 from __future__ import annotations
@@ -234,6 +241,39 @@ def _dumbbell(rng: np.random.Generator) -> list[ObjectPart]:
     ]
 
 
+def _frustum(rng: np.random.Generator) -> list[ObjectPart]:
+    from grasp_sim.objects.geometry import _hull_2d
+
+    n = int(rng.choice([3, 4, 5, 6, 8, 12]))
+    angle = np.sort(rng.uniform(0, _TAU, n)) if n < 8 else np.arange(n) * _TAU / n + rng.uniform(0, _TAU)
+    a, b = rng.uniform(0.015, 0.035), rng.uniform(0.012, 0.035)
+    base = _hull_2d(np.column_stack([a * np.cos(angle), b * np.sin(angle)]) * rng.uniform(0.8, 1.0, (n, 1)))
+    if base is None or len(base) < 3:
+        raise RejectedError("degenerate outline")
+    scale, height = rng.uniform(0.15, 0.75), rng.uniform(0.015, 0.05)
+    shift = (1 - scale) * 0.3 * min(a, b) * rng.uniform(-1, 1, 2)
+    top = base * scale + shift
+    low = np.column_stack([base, np.zeros(len(base))])
+    high = np.column_stack([top, np.full(len(top), height)])
+    return [ObjectPart("mesh", vertices=np.concatenate([low, high]))]
+
+
+def _plinth(rng: np.random.Generator) -> list[ObjectPart]:
+    t, tall = rng.uniform(0.003, 0.007), rng.uniform(0.02, 0.055)
+    margins = rng.uniform(0.0, 0.025, 4) * (rng.uniform(size=4) < 0.75)  # -x, +x, -y, +y
+    if str(rng.choice(["box", "cylinder"])) == "box":
+        half = rng.uniform(0.008, 0.022, 2)
+        body = box((0.0, 0.0, t + tall / 2), (half[0], half[1], tall / 2))
+    else:
+        r = rng.uniform(0.008, 0.022)
+        half = np.array([r, r])
+        body = ObjectPart("cylinder", size=(r, tall / 2), pos=(0.0, 0.0, t + tall / 2))
+    x0, x1 = -half[0] - margins[0], half[0] + margins[1]
+    y0, y1 = -half[1] - margins[2], half[1] + margins[3]
+    plate = box(((x0 + x1) / 2, (y0 + y1) / 2, t / 2), ((x1 - x0) / 2, (y1 - y0) / 2, t / 2))
+    return [plate, body]
+
+
 #: family -> (maker, largest narrowest-width of the whole object or None for "graspable somewhere")
 SHAPE_MAKERS = {
     "compound": (_compound, None),
@@ -246,6 +286,9 @@ SHAPE_MAKERS = {
     "dumbbell": (_dumbbell, MAX_WIDTH),
 }
 SHAPE_FAMILIES: tuple[str, ...] = tuple(SHAPE_MAKERS)
+#: Families only in ``extra_train`` / ``diverse_train`` (added on 2026-11-23 without changing the sets above).
+EXTRA_SHAPE_MAKERS = {"frustum": (_frustum, MAX_WIDTH), "plinth": (_plinth, None)}
+EXTRA_SHAPE_FAMILIES: tuple[str, ...] = tuple(EXTRA_SHAPE_MAKERS)
 
 
 def family_seed(family: str) -> int:
@@ -265,4 +308,4 @@ def make_multipart(makers: dict, family: str, rng: np.random.Generator, name: st
 
 def make_shape(family: str, rng: np.random.Generator, name: str) -> ObjectSpec:
     """One random object of a training shape family (see the module docstring)."""
-    return make_multipart(SHAPE_MAKERS, family, rng, name)
+    return make_multipart({**SHAPE_MAKERS, **EXTRA_SHAPE_MAKERS}, family, rng, name)
