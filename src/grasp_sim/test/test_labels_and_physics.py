@@ -84,6 +84,61 @@ def test_a_tee_held_by_its_bar_is_held_although_its_mass_lies_off_the_closing_li
     assert failure_category(result.truth, result.success, "policy_close") is None
 
 
+def thin_walled_cup() -> ObjectSpec:
+    """A cup 52 mm across with a 4 mm wall of 14 prisms and a C handle of 7 mm bars reaching 18 mm out, centred on
+    its bounding box as the world's objects are (the cup's axis 9 mm off it)."""
+    from grasp_sim.objects.build import box as part_box
+    from grasp_sim.objects.build import normalise, ring
+
+    parts = ring(0.022, 0.026, 14, 0.0, 0.07)
+    parts.append(ObjectPart("cylinder", size=(0.022, 0.0025), pos=(0.0, 0.0, 0.0025)))
+    for z in (0.015, 0.055):
+        parts.append(part_box((0.0315, 0.0, z), (0.0055, 0.0035, 0.0035)))
+    parts.append(part_box((0.0405, 0.0, 0.035), (0.0035, 0.0035, 0.0235)))
+    parts, height = normalise(parts)
+    return ObjectSpec(name="cup", parts=tuple(parts), mass=0.12, height=height, family="cup",
+                      friction=(0.6, 0.005, 0.0001))
+
+
+def ridge_wedge() -> ObjectSpec:
+    """A triangular prism lying on its 5 x 6 cm face, its ridge 4 cm up along y: flanks 32 deg from the vertical."""
+    profile = np.array([[-0.025, 0.0], [0.025, 0.0], [0.0, 0.04]])
+    ends = [np.column_stack([profile[:, 0], np.full(3, y), profile[:, 1]]) for y in (-0.03, 0.03)]
+    part = ObjectPart("mesh", vertices=np.concatenate(ends))
+    return ObjectSpec(name="wedge", parts=(part,), mass=0.12, height=0.04, family="wedge",
+                      friction=(0.6, 0.005, 0.0001))
+
+
+def grasp_at_floor(world: GraspWorld, turn: float):
+    """Close at the servo's lowest pinch height (1.5 cm) over the object's centre, turned ``turn`` from its x."""
+    state = world.object_states()[0]
+    x, y = state.position[:2]
+    world.move_to(GripperPose(x, y, 0.12, state.yaw + turn))
+    world.move_to(GripperPose(x, y, 0.015, state.yaw + turn))
+    world.close_gripper()
+    return world.lift_test()
+
+
+def test_a_thin_walled_cup_is_held_across_body_and_handle(world):
+    """Failures on everyday mugs are where the servo closes, not the contact model: squeezed on its 4 mm wall and
+    handle, a cup of 14 prisms is lifted and shaken (as a solid cylinder is)."""
+    for turn, width in ((0.0, 0.070), (np.pi / 2, 0.052)):
+        world.reset(100, objects=[thin_walled_cup()])
+        result = grasp_at_floor(world, turn)
+        assert result.success and result.agrees, turn
+        assert result.opening_shaken == pytest.approx(width, abs=0.004), turn
+
+
+def test_a_ridge_wedge_slides_out_across_its_flanks_and_is_held_across_its_ends(world):
+    world.reset(100, objects=[ridge_wedge()])
+    across = grasp_at_floor(world, 0.0)
+    assert not across.success and across.agrees
+    world.reset(100, objects=[ridge_wedge()])
+    along = grasp_at_floor(world, np.pi / 2)
+    assert along.success and along.agrees
+    assert along.opening_shaken == pytest.approx(0.06, abs=0.004)  # the prism's length between the pads
+
+
 def test_a_box_heavier_than_grip_force_and_friction_allow_slips(world):
     friction = 0.3
     capacity = 2 * friction * world.gripper.grip_force / GRAVITY  # kg: two pads, static
