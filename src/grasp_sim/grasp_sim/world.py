@@ -165,7 +165,7 @@ class GraspWorld:
         self.gripper = dataclasses.replace(model.gripper, pad_friction=(floor, *model.gripper.pad_friction[1:]))
         self._home = np.array(profile.home_joints)
         self.ik = ArmIK(self._home, robot)
-        # A named set (grasp_sim.objects.OBJECT_SETS: train, heldout, shapes_*, everyday, urdf_*) or a folder
+        # A named set (grasp_sim.objects.OBJECT_SETS: train, heldout, shapes_*, everyday, urdf_*, ...) or a folder
         # of meshes; train and heldout draw exactly as sample_objects did.
         cache = Path(self.config.mesh_cache_dir) if self.config.mesh_cache_dir else None
         self._pool = resolve_object_set(self.config.object_set, cache_dir=cache)

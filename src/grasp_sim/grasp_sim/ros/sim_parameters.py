@@ -43,7 +43,7 @@ def sim_specs() -> list[ParamSpec]:
         ParamSpec("robot", "ur5", "the arm the simulation models, named as its ROS stack names it: ur5, abb, "
                   "jaco or gen3 (docs/robots.md)", choices=ROBOTS),
         ParamSpec("object_set", "heldout", "objects on the table: a named set (train, heldout, shapes_*, "
-                  "everyday, urdf_*) or a folder of OBJ/STL meshes", text=LABEL),
+                  "everyday, urdf_*, ...; docs/embedded.md) or a folder of OBJ/STL meshes", text=LABEL),
         ParamSpec("seed", 0, "seed of the first scene (built at start; later ones come from ~/reset_episode)",
                   low=0, high=INT64_MAX),
         ParamSpec("min_objects", 1, "fewest objects in a scene", low=1, high=5),
