@@ -20,7 +20,7 @@ Two more families (``EXTRA_SHAPE_MAKERS``, in ``extra_train`` / ``diverse_train`
 their objects):
 
 - ``frustum``: a truncated pyramid over a random convex polygon of 3-12 corners, its top face the base scaled by
-  0.15-0.75 (flanks 10-60 degrees from the vertical; always a flat top, never a ridge);
+  0.15-0.75 (its slanted edges 5-49 degrees from the vertical in ``extra_train``; a flat top, never a ridge);
 - ``plinth``: a box or cylinder standing on a thin plate (3-7 mm) that sticks out 0-25 mm on each side.
 """
 
