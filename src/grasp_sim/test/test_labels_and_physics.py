@@ -26,12 +26,14 @@ def world():
     return GraspWorld(WorldConfig(min_objects=1, max_objects=1, object_set="heldout"))
 
 
-def grasp_centred(world: GraspWorld):
-    """Come down over the single object's centre, close across it, lift, shake and label."""
+def grasp_centred(world: GraspWorld, turn: float = 0.0, pinch_height: float | None = None):
+    """Come down over the single object's centre, turned ``turn`` from its x axis, to ``pinch_height`` (default
+    half its height, at least the servo's floor of 1.5 cm), close across it, lift, shake and label."""
     state = world.object_states()[0]
     x, y = state.position[:2]
-    world.move_to(GripperPose(x, y, state.height + 0.08, state.yaw))
-    world.move_to(GripperPose(x, y, max(0.015, state.height / 2), state.yaw))
+    yaw = state.yaw + turn
+    world.move_to(GripperPose(x, y, state.height + 0.08, yaw))
+    world.move_to(GripperPose(x, y, max(0.015, state.height / 2) if pinch_height is None else pinch_height, yaw))
     world.close_gripper()
     return world.lift_test()
 
@@ -109,32 +111,22 @@ def ridge_wedge() -> ObjectSpec:
                       friction=(0.6, 0.005, 0.0001))
 
 
-def grasp_at_floor(world: GraspWorld, turn: float):
-    """Close at the servo's lowest pinch height (1.5 cm) over the object's centre, turned ``turn`` from its x."""
-    state = world.object_states()[0]
-    x, y = state.position[:2]
-    world.move_to(GripperPose(x, y, 0.12, state.yaw + turn))
-    world.move_to(GripperPose(x, y, 0.015, state.yaw + turn))
-    world.close_gripper()
-    return world.lift_test()
-
-
 def test_a_thin_walled_cup_is_held_across_body_and_handle(world):
     """Failures on everyday mugs are where the servo closes, not the contact model: squeezed on its 4 mm wall and
     handle, a cup of 14 prisms is lifted and shaken (as a solid cylinder is)."""
     for turn, width in ((0.0, 0.070), (np.pi / 2, 0.052)):
         world.reset(100, objects=[thin_walled_cup()])
-        result = grasp_at_floor(world, turn)
+        result = grasp_centred(world, turn, pinch_height=0.015)
         assert result.success and result.agrees, turn
         assert result.opening_shaken == pytest.approx(width, abs=0.004), turn
 
 
 def test_a_ridge_wedge_slides_out_across_its_flanks_and_is_held_across_its_ends(world):
     world.reset(100, objects=[ridge_wedge()])
-    across = grasp_at_floor(world, 0.0)
+    across = grasp_centred(world, 0.0, pinch_height=0.015)
     assert not across.success and across.agrees
     world.reset(100, objects=[ridge_wedge()])
-    along = grasp_at_floor(world, np.pi / 2)
+    along = grasp_centred(world, np.pi / 2, pinch_height=0.015)
     assert along.success and along.agrees
     assert along.opening_shaken == pytest.approx(0.06, abs=0.004)  # the prism's length between the pads
 

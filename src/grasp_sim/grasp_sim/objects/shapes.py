@@ -289,6 +289,7 @@ SHAPE_FAMILIES: tuple[str, ...] = tuple(SHAPE_MAKERS)
 #: Families only in ``extra_train`` / ``diverse_train`` (added on 2026-11-23 without changing the sets above).
 EXTRA_SHAPE_MAKERS = {"frustum": (_frustum, MAX_WIDTH), "plinth": (_plinth, None)}
 EXTRA_SHAPE_FAMILIES: tuple[str, ...] = tuple(EXTRA_SHAPE_MAKERS)
+_ALL_SHAPE_MAKERS = {**SHAPE_MAKERS, **EXTRA_SHAPE_MAKERS}
 
 
 def family_seed(family: str) -> int:
@@ -308,4 +309,4 @@ def make_multipart(makers: dict, family: str, rng: np.random.Generator, name: st
 
 def make_shape(family: str, rng: np.random.Generator, name: str) -> ObjectSpec:
     """One random object of a training shape family (see the module docstring)."""
-    return make_multipart({**SHAPE_MAKERS, **EXTRA_SHAPE_MAKERS}, family, rng, name)
+    return make_multipart(_ALL_SHAPE_MAKERS, family, rng, name)
