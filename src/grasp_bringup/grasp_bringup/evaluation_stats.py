@@ -89,6 +89,23 @@ def label_audit(episodes: Sequence[EpisodeSummary]) -> dict:
     }
 
 
+def attempt_counts(episodes: Sequence[EpisodeSummary]) -> dict:
+    """With regrasps: how many scenes took 1, 2, ... grasp attempts, and the first attempts' success."""
+    first = [e.success if e.first_attempt_success is None else e.first_attempt_success for e in episodes]
+    successes = sum(first)
+    low, high = wilson_interval(successes, len(first))
+    counts: dict[str, int] = {}
+    for e in episodes:
+        counts[str(e.attempts)] = counts.get(str(e.attempts), 0) + 1
+    return {
+        "scenes_by_attempts": dict(sorted(counts.items(), key=lambda kv: int(kv[0]))),
+        "first_attempt_successes": successes,
+        "first_attempt_success_rate": successes / len(first),
+        "first_attempt_success_ci95": [low, high],
+        "regrasp_successes": sum(e.success and e.attempts > 1 for e in episodes),
+    }
+
+
 def summarise(episodes: Sequence[EpisodeSummary]) -> dict:
     """The figures an evaluation reports for one controller; ValueError for no episodes (no rate to give)."""
     if not episodes:
@@ -117,6 +134,7 @@ def summarise(episodes: Sequence[EpisodeSummary]) -> dict:
         "steps_p50": float(np.median(steps)),
         "steps_max": int(steps.max()),
         "terminations": terminations,
+        "attempts": attempt_counts(episodes),
         "labels": label_audit(episodes),
         "by_family": success_by(episodes, "target_family"),
         "by_object": success_by(episodes, "target_object"),

@@ -91,6 +91,7 @@ class RunSettings:
     cem_elites: int = 6
     cem_iterations: int = 3
     step_budget: int = 20
+    grasp_attempts: int = 1  # closed loop: grasp attempts per scene (regrasps) within the step budget
     explore_probability: float = 0.2
     scorer_threads: int = 1
     approach_steps: int = 25  # distance models (seed 001): frames of the descent; the step budget grows to fit
@@ -140,6 +141,7 @@ class RunSettings:
         _check_range("cem_elites", self.cem_elites, 1, self.cem_samples)
         _check_range("cem_iterations", self.cem_iterations, 1, 100)
         _check_range("step_budget", self.step_budget, 1, 10_000)
+        _check_range("grasp_attempts", self.grasp_attempts, 1, 100)
         _check_range("explore_probability", self.explore_probability, 0.0, 1.0)
         _check_range("scorer_threads", self.scorer_threads, 1, 256)
         _check_range("approach_steps", self.approach_steps, 1, 1000)

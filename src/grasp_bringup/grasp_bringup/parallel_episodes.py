@@ -100,6 +100,7 @@ def _worker(job: WorkerJob, results: mp.Queue) -> None:
                     policy_name=job.settings.controller,
                     model_name=model_name,
                     max_steps=job.settings.max_steps,
+                    max_attempts=job.settings.grasp_attempts,
                 )
                 results.put((job.worker, summary))
     except Exception as error:  # reported to the parent, which stops the run with a clear message
@@ -127,6 +128,7 @@ def run_episodes(
     """Run episodes with a progress bar showing success rate and attempts per hour, sorted by episode id.
 
     Summaries are appended to ``collected`` as they arrive, so a caller keeps them when the run is interrupted.
+    With ``settings.grasp_attempts`` > 1, the given ``episode_ids`` must leave that many ids to each scene.
     """
     summaries = collected if collected is not None else []
     began = time.monotonic()
@@ -184,7 +186,9 @@ def run_parallel(
     """
     if len(seeds) == 0:
         return
-    ids = list(range(len(seeds))) if episode_ids is None else list(episode_ids)
+    # A scene's regrasps are recorded as the episodes after its first: leave room for them in the ids.
+    stride = settings.grasp_attempts
+    ids = [i * stride for i in range(len(seeds))] if episode_ids is None else list(episode_ids)
     jobs = split_jobs(settings, seeds, ids, workers, bag_dir, bag_tag, episodes_per_bag)
     context = mp.get_context("spawn")
     results: mp.Queue = context.Queue()

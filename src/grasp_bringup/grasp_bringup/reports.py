@@ -61,6 +61,15 @@ def _condition_lines(name: str, result: dict) -> list[str]:
         f"  {name:12s} success {result['success_rate']:.1%} ({result['successes']}/{result['episodes']}, "
         f"95% CI {low:.1%}-{high:.1%}), steps mean {result['steps_mean']:.1f} / median {result['steps_p50']:.0f}",
     ]
+    attempts = result.get("attempts")
+    if attempts and set(attempts["scenes_by_attempts"]) != {"1"}:
+        by_count = ", ".join(f"{n} in {k}" for k, n in attempts["scenes_by_attempts"].items())
+        first = attempts["first_attempt_successes"]
+        lines.append(
+            f"  {'':12s} regrasps: scenes by attempts {by_count}; first attempts held "
+            f"{attempts['first_attempt_success_rate']:.1%} ({first}/{result['episodes']}), "
+            f"{attempts['regrasp_successes']} held after a regrasp"
+        )
     if lat["servo_step"]["count"]:
         lines.append(
             f"  {'':12s} servo step p50 {lat['servo_step']['p50']:.1f} ms / p95 {lat['servo_step']['p95']:.1f} ms"

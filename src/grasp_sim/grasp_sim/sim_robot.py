@@ -230,7 +230,8 @@ class SimRobot:
 
         ``max_effort`` (N) limits the squeeze, between 20 N and the modelled grip force;
         0 (or less) means the modelled grip force. A command to close starts a grasp (the approach's monitors
-        stop; the target is the object nearest the pinch point in the last frame). Returns the command's id.
+        stop; the target is the object nearest the pinch point in the last frame); one to open after a grasp starts
+        another attempt (``GraspWorld.begin_attempt``). Returns the command's id.
         """
         if not np.isfinite(position) or not np.isfinite(max_effort):
             raise ValueError(f"gripper command must be finite, got position {position!r}, max_effort {max_effort!r}")
@@ -239,6 +240,8 @@ class SimRobot:
         world.set_finger_force_limit(force)
         if self.drive.command(position, world.finger_positions()):
             world.begin_close()
+        elif world.closed:  # opened after a grasp: another attempt in the same scene (a regrasp)
+            world.begin_attempt()
         return self.drive.command_id
 
     def cancel_gripper(self) -> None:

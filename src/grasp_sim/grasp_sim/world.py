@@ -381,6 +381,33 @@ class GraspWorld:
         self._zaxis_at_close = self._object_zaxes()
         return self.object_names()
 
+    @property
+    def closed(self) -> bool:
+        """The gripper was closed for a grasp (and not opened for another attempt since)."""
+        return self._closed
+
+    def reopen_gripper(self, settle: float = 0.3) -> None:
+        """Open the fingers where the gripper is, for another attempt in the same scene (a regrasp).
+
+        Anything still between the fingers drops and everything settles for ``settle`` seconds; then
+        ``begin_attempt``.
+        """
+        self._monitor_approach = False
+        self._set_fingers(open_=True)
+        self._simulate(settle)
+        self.begin_attempt()
+
+    def begin_attempt(self) -> None:
+        """Another grasp attempt in the same scene: the attempt's audit (target, contact forces of the approach,
+        what was squeezed) starts afresh. The late push is not armed again: a scene is disturbed once."""
+        self._closed = False
+        self._max_approach_force = 0.0
+        self._collision_with = None
+        self._monitor_approach = True
+        self._target = None
+        self._target_moved = 0.0
+        self._held_after_close = None
+
     # ----------------------------------------------------------- observation
     def stamp_ns(self) -> int:
         """Simulation time of this episode plus all earlier ones, in nanoseconds (monotonic)."""
