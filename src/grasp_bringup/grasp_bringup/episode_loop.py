@@ -89,7 +89,6 @@ def run_episode(
     rng = np.random.default_rng(seed + 7_919)
     names = world.reset(seed)
     cfg = world.config
-    controller.begin_episode([ObjectHint(s.position, s.yaw, s.height) for s in world.object_states()])
     summary = EpisodeSummary(episode_id, seed, False, 0, "step_budget", "", names)
     scene_step = 0
     labels_agree = True  # every attempt's label agrees with the ground truth
@@ -109,6 +108,7 @@ def run_episode(
                 model=model_name,
             )
         )
+        controller.begin_episode([ObjectHint(s.position, s.yaw, s.height) for s in world.object_states()])
         first_step = scene_step
         termination = "step_budget"  # unless a controller closes first
         while scene_step < max_steps:

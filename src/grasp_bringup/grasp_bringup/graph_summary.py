@@ -37,6 +37,8 @@ class GraphEpisode:
     lifted_object: str | None = None
     target_object: str | None = None
     target_family: str | None = None
+    attempts: int = 1  # grasp attempts (episodes) of the goal; more than 1 with regrasps
+    first_attempt_success: bool | None = None
     wall_seconds: float = math.nan
     frame_to_goal_ms: list[float] = field(default_factory=list)
 
@@ -57,6 +59,8 @@ class GraphEpisode:
             failure=None if self.success else (self.failure or "other"),
             target_object=self.target_object,
             target_family=self.target_family,
+            attempts=self.attempts,
+            first_attempt_success=self.first_attempt_success,
         )
 
 
@@ -92,12 +96,18 @@ def write_summary(path: Path, summary: dict[str, Any]) -> None:
 
 
 def summary_line(summary: dict[str, Any]) -> str:
-    """One line for the terminal: success rate with its interval, label agreement, aborted attempts."""
+    """One line for the terminal: success rate with its interval, label agreement, regrasps, aborted attempts."""
     closed = summary["results"]["closed_loop"]
     low, high = closed["success_ci95"]
     labels = closed["labels"]
     audit = f"; labels agree with the simulator on {labels['agree']}/{labels['audited']}" if labels["audited"] else ""
     aborted = f"; {len(closed['aborted'])} aborted" if closed["aborted"] else ""
+    attempts = closed.get("attempts", {})
+    regrasps = (
+        f"; first attempts held {attempts['first_attempt_successes']}/{closed['episodes']}, "
+        f"{attempts['regrasp_successes']} held after a regrasp"
+        if set(attempts.get("scenes_by_attempts", {"1": 0})) != {"1"} else ""
+    )
     latency = closed.get("latency_ms", {}).get("frame_to_goal", {})
     timing = (
         f"; frame-to-goal p50 {latency['p50']:.1f} ms, p95 {latency['p95']:.1f} ms over {latency['count']} steps"
@@ -105,7 +115,7 @@ def summary_line(summary: dict[str, Any]) -> str:
     )
     return (
         f"success {closed['successes']}/{closed['episodes']} = {closed['success_rate'] * 100:.1f} % "
-        f"(95 % CI {low * 100:.1f}-{high * 100:.1f} %){audit}{aborted}{timing}"
+        f"(95 % CI {low * 100:.1f}-{high * 100:.1f} %){audit}{regrasps}{aborted}{timing}"
     )
 
 

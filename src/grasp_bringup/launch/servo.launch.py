@@ -40,7 +40,7 @@ GRIPPER_ACTION_TYPES = ("gripper_command", "parallel_gripper_command")
 TRUE_VALUES = ("true", "1", "yes")
 # Servo settings a launch argument may override (empty = the value in params_file); the type each parses to.
 SERVO_SETTINGS = {
-    "cem_samples": int, "cem_elites": int, "cem_iterations": int, "step_budget": int,
+    "cem_samples": int, "cem_elites": int, "cem_iterations": int, "step_budget": int, "grasp_attempts": int,
     "threshold_mm": float, "threshold_deg": float, "descent_steps": int, "track_peaks": int,
 }
 
@@ -215,6 +215,8 @@ def generate_launch_description():
         ("cem_elites", "", "CEM elites refitted per iteration (empty = params_file's, 6)", None),
         ("cem_iterations", "", "CEM iterations per servo step (empty = params_file's, 3)", None),
         ("step_budget", "", "servo steps before an episode gives up (empty = params_file's, 20)", None),
+        ("grasp_attempts", "", "grasp attempts per Grasp goal within step_budget: after a label of not held the "
+         "gripper opens and the servo goes on as the next episode (empty = params_file's, 1; 3 = regrasp)", None),
         ("threshold_mm", "", "threshold servo: grasp once the predicted translation is under this, mm (empty = "
          "params_file's, 0.5)", None),
         ("threshold_deg", "", "threshold servo: and the predicted rotation under this, deg (empty = params_file's, "

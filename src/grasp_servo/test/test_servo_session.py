@@ -181,3 +181,29 @@ def test_config_validation() -> None:
         SessionConfig(max_frame_age_ns=0)
     with pytest.raises(ValueError):
         SessionConfig(expected_shape=(0, 4))
+
+
+def test_a_regrasp_episode_counts_its_steps_from_zero_and_the_budget_from_the_scene() -> None:
+    controller = ScriptedController(["move", "move"])
+    session = ServoSession(controller, SessionConfig())
+    session.start(episode_id=8, now_ns=START, first_step=5)
+    first = session.on_frame(frame(START + 10 * MS), START + 10 * MS, states_at((START + 10 * MS, POSE)))
+    assert isinstance(first, PlannedStep) and first.episode_id == 8 and first.step == 0
+    assert controller.calls[-1][1] == 5  # the controller's budget counts the scene's steps
+    assert session.steps == 1 and session.scene_steps == 6
+    session.stop()
+    session.start(episode_id=9, now_ns=START + 20 * MS)  # a new scene
+    assert session.scene_steps == 0
+
+
+def test_frames_wait_while_the_gripper_reports_closed() -> None:
+    session, controller = running(["move"])
+    stamp = START + 10 * MS
+    states: StampBuffer[GripperSample] = StampBuffer(10)
+    states.add(stamp, GripperSample(POSE, 0.0, True))
+    result = session.on_frame(frame(stamp), stamp, states)
+    assert isinstance(result, Refusal) and result.reason == "waiting for the gripper to open"
+    assert controller.calls == []  # the arm does not move until the fingers are open
+    later = stamp + 10 * MS
+    states.add(later, GripperSample(POSE, 0.08, False))
+    assert isinstance(session.on_frame(frame(later), later, states), PlannedStep)

@@ -222,6 +222,8 @@ class EpisodeRunner(Node):  # type: ignore[misc,valid-type]
             episode.aborted = str(result.message)
             return episode
         episode.success = bool(result.success)
+        episode.attempts = max(1, int(result.attempts))
+        episode.first_attempt_success = bool(result.first_attempt_success)
         episode.label_method = str(result.label_method)
         episode.label_detail = str(result.label_detail)
         if sim:

@@ -393,6 +393,9 @@ def servo_specs(profile: RobotProfile) -> list[ParamSpec]:
         ParamSpec("raise_ratio", 0.5, "raise the gripper when g(I, no motion) <= raise_ratio * g(I, v*)",
                   low=0.0, high=1.0, low_open=True, high_open=True),
         ParamSpec("step_budget", 20, "servo steps after which the gripper closes anyway", low=1, high=1000),
+        ParamSpec("grasp_attempts", 1, "grasp attempts per Grasp goal within its step budget: after a label of not "
+                  "held with steps left, the gripper opens and the servo goes on as the next episode (a regrasp)",
+                  low=1, high=100),
         ParamSpec("max_step_translation", 0.06, "metres one step may move the gripper at most",
                   low=0.0, high=0.5, low_open=True),
         ParamSpec("close_height", 0.05, "close only this close (m) to the grasp height; higher, descend one step",

@@ -3,6 +3,8 @@
 Serves the ``~/grasp`` action (grasp_interfaces/action/Grasp): one attempt per goal, servoing on every usable
 frame until the controller closes, then waiting for the gripper, lifting, shaking and labelling the attempt
 from the gripper's opening (``post_grasp.PostGrasp``); feedback per step, cancel stops the arm where it is.
+With ``grasp_attempts`` above 1, a label of not held with steps left starts the next episode of the same goal
+(a regrasp: the motion node opens the gripper on its start, the servo goes on from where the arm is).
 Frames come either from grasp_perception (``frame_source: perception``: EncodedFrames scored by the model's
 head in this node) or straight from the camera (``frame_source: camera``: depth Images scored by the whole
 model here). Publishes ``/grasp/goal_pose`` (PoseStamped in ``base_frame``), ``/grasp/motion_command`` and the
@@ -36,7 +38,7 @@ from grasp_servo.ros.parameters import (
     servo_specs,
     workspace_from,
 )
-from grasp_servo.ros.post_grasp import GiveUp, Label, PostGrasp, SendGoal
+from grasp_servo.ros.post_grasp import LABEL_METHOD, GiveUp, Label, PostGrasp, SendGoal
 from grasp_servo.ros.servo_session import IDLE, RUNNING, FrameController, PlannedStep, Refusal, ServoSession
 from grasp_servo.ros.topics import (
     TOPIC_EPISODE_OUTCOME,
@@ -135,9 +137,12 @@ def build_controller(values: dict[str, Any]) -> tuple[FrameController, str, str]
 
 @dataclasses.dataclass
 class Attempt:
-    """The episode one Grasp goal (or ~/start_episode) drives, and how it ended."""
+    """The episodes one Grasp goal (or ~/start_episode) drives, and how it ended: one per grasp attempt."""
 
-    episode_id: int
+    episode_id: int  # the running (or last) attempt's episode
+    seed: int = 0
+    attempts: int = 1
+    first_attempt_success: bool | None = None
     done: threading.Event = dataclasses.field(default_factory=threading.Event)
     result: dict[str, Any] | None = None  # fields of Grasp.Result once done
     aborted: str = ""  # why it ended without a label
@@ -310,12 +315,21 @@ class ServoNode(Node):  # type: ignore[misc,valid-type]
 
     def _finish(self, success: bool, method: str, detail: str, final_pose: Any, opening_closed: float,
                 opening_lifted: float) -> None:
-        """Publish the outcome of the episode awaiting its label and end the attempt."""
+        """Publish the outcome of the episode awaiting its label; then regrasp, or end the attempt."""
         latest = self.states.latest()
         finished = self.session.label(latest[1] if latest else None)
         self._post = None
         if finished is None:
             return
+        attempt = self._attempt
+        attempts = int(self.values["grasp_attempts"])
+        regrasp = (
+            attempt is not None and not success and method == LABEL_METHOD and attempt.attempts < attempts
+            and self.session.scene_steps < self._step_budget()
+        )
+        if attempts > 1:  # as the embedded runner writes it
+            number = attempt.attempts if attempt is not None else 1
+            detail += f" attempt={number}" + (f" regrasp=episode_{self._next_episode}" if regrasp else "")
         pose = final_pose if final_pose is not None else finished.final_pose
         self.outcome_pub.publish(conv.fill_episode_outcome(
             self._msg.EpisodeOutcome(), self.now_ns(), self.base_frame, episode_id=finished.episode_id,
@@ -325,11 +339,41 @@ class ServoNode(Node):  # type: ignore[misc,valid-type]
         self.get_logger().info(
             f"episode {finished.episode_id}: {'success' if success else 'failure'} ({method}: {detail})"
         )
+        if attempt is not None and attempt.first_attempt_success is None:
+            attempt.first_attempt_success = success
+        if regrasp:
+            assert attempt is not None
+            self._regrasp(attempt)
+            return
         self._end_attempt(result={
             "episode_id": finished.episode_id, "success": success, "label_method": method, "label_detail": detail,
-            "termination": finished.termination, "steps": finished.steps, "final_pose": pose,
+            "termination": finished.termination, "steps": self.session.scene_steps, "final_pose": pose,
             "opening_closed": opening_closed, "opening_lifted": opening_lifted,
+            "attempts": attempt.attempts if attempt is not None else 1,
+            "first_attempt_success": success if attempt is None else attempt.first_attempt_success,
         })
+
+    def _regrasp(self, attempt: Attempt) -> None:
+        """Another attempt of the same goal as the next episode: the motion node opens the gripper on its start,
+        the servo waits for that and goes on from where the arm is, with the steps the goal has left."""
+        used = self.session.scene_steps
+        attempt.attempts += 1
+        attempt.episode_id = self._begin_episode(attempt.seed, first_step=used)
+        attempt.phase = "servo"
+        attempt.last_usable_wall = time.monotonic()
+        self.get_logger().info(
+            f"not held: regrasp as episode {attempt.episode_id} (attempt {attempt.attempts} of "
+            f"{self.values['grasp_attempts']}, {self._step_budget() - used} of {self._step_budget()} steps left)"
+        )
+
+    def _step_budget(self) -> int:
+        """The running goal's step budget: its servo's, else the step_budget parameter."""
+        controller = self.session.controller
+        for owner in (getattr(controller, "servo", None), controller):
+            budget = getattr(getattr(owner, "config", None), "step_budget", None)
+            if isinstance(budget, int):
+                return budget
+        return int(self.values["step_budget"])
 
     def _abort_attempt(self, why: str) -> None:
         """End the running attempt without a label: the servo stops, the lift test is dropped."""
@@ -347,14 +391,15 @@ class ServoNode(Node):  # type: ignore[misc,valid-type]
         attempt.done.set()
 
     # ------------------------------------------------------------- episodes
-    def _begin_episode(self, seed: int) -> int:
-        """Start the next episode (an unlabelled previous one is given up); its id."""
+    def _begin_episode(self, seed: int, first_step: int = 0) -> int:
+        """Start the next episode (an unlabelled previous one is given up); its id. ``first_step``: steps its
+        goal already took (a regrasp)."""
         if self.session.stop():
             self.get_logger().warning(f"episode {self.session.episode_id} was never labelled; it has no outcome")
         self._post = None
         episode_id, now = self._next_episode, self.now_ns()
         self._next_episode += 1
-        self.session.start(episode_id, now)
+        self.session.start(episode_id, now, first_step)
         self.start_pub.publish(conv.fill_episode_start(
             self._msg.EpisodeStart(), now, self.base_frame, episode_id=episode_id,
             seed=seed, policy=POLICY, robot=self.profile.name,
@@ -374,7 +419,7 @@ class ServoNode(Node):  # type: ignore[misc,valid-type]
                 response.message = f"episode {self.session.episode_id} is running; call ~/stop first"
                 return response
             episode_id = self._begin_episode(self._seed)
-            self._attempt = Attempt(episode_id)
+            self._attempt = Attempt(episode_id, seed=self._seed)
         response.success = True
         response.message = f"episode {episode_id} started"
         return response
@@ -432,8 +477,9 @@ class ServoNode(Node):  # type: ignore[misc,valid-type]
                 goal_handle.abort()
                 return self._result(Grasp.Result(), aborted="another episode is running")
             self._apply_limits(int(request.step_budget), float(request.max_step_translation))
-            episode_id = self._begin_episode(int(request.seed) or self._seed)
-            attempt = self._attempt = Attempt(episode_id)
+            seed = int(request.seed) or self._seed
+            episode_id = self._begin_episode(seed)
+            attempt = self._attempt = Attempt(episode_id, seed=seed)
         import rclpy
 
         feedback = Grasp.Feedback()
@@ -495,6 +541,8 @@ class ServoNode(Node):  # type: ignore[misc,valid-type]
             result.final_yaw = float(pose.yaw)
         result.opening_closed = float(fields.get("opening_closed", float("nan")))
         result.opening_lifted = float(fields.get("opening_lifted", float("nan")))
+        result.attempts = int(fields.get("attempts", 0))
+        result.first_attempt_success = bool(fields.get("first_attempt_success", False))
         return result
 
     def _apply_limits(self, step_budget: int, max_step: float) -> None:

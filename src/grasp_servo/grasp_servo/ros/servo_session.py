@@ -4,7 +4,8 @@ The node hands every decoded frame to ``ServoSession.on_frame`` with the current
 recent gripper states. The session refuses frames that must not move the arm (no episode running, stale,
 undecodable, wrong size, no valid pixel, no gripper state taken with it), waits while the arm is still on
 its way to the last goal, and otherwise asks the controller (the same core the embedded runner calls) for
-the next step. It moves nothing itself and imports no ROS.
+the next step. A frame taken while the gripper reports closed waits too (a regrasp starts by opening it). It
+moves nothing itself and imports no ROS.
 """
 
 from __future__ import annotations
@@ -104,6 +105,7 @@ class ServoSession:
         self._goal_issued_ns = 0
         self._termination = ""
         self._closed_pose: GripperPose | None = None
+        self._first_step = 0
 
     @property
     def state(self) -> str:
@@ -115,16 +117,27 @@ class ServoSession:
 
     @property
     def steps(self) -> int:
+        """Steps of the running (or last) episode."""
         return self._step
 
-    def start(self, episode_id: int, now_ns: int) -> None:
-        """Begin episode ``episode_id`` at ``now_ns`` (an unlabelled previous episode is given up)."""
+    @property
+    def scene_steps(self) -> int:
+        """Steps of the scene: this episode's and those of the attempts it follows (its step budget's count)."""
+        return self._first_step + self._step
+
+    def start(self, episode_id: int, now_ns: int, first_step: int = 0) -> None:
+        """Begin episode ``episode_id`` at ``now_ns`` (an unlabelled previous episode is given up).
+
+        ``first_step``: servo steps the scene already took (a regrasp goes on with the attempts' shared step
+        budget); the episode's own steps count from 0.
+        """
         if self._state == RUNNING:
             raise RuntimeError(f"episode {self._episode_id} is still running; stop it first")
         self._state = RUNNING
         self._episode_id = int(episode_id)
         self._started_ns = int(now_ns)
         self._step = 0
+        self._first_step = int(first_step)
         self._rng = np.random.default_rng([self.config.seed, self._episode_id])
         self._last_frame_ns = None
         self._goal = None
@@ -147,7 +160,7 @@ class ServoSession:
             return checked
         pose, note = checked
         assert frame.depth is not None
-        decision = self.controller.decide(frame.observation, pose, self._step, self._rng)
+        decision = self.controller.decide(frame.observation, pose, self.scene_steps, self._rng)
         goal = apply_motion(pose, decision.motion)
         step = PlannedStep(self._episode_id, self._step, frame.stamp_ns, pose, goal, decision, note)
         self._step += 1
@@ -203,6 +216,8 @@ class ServoSession:
         if match is None:
             return Refusal(self._missing_state(frame.stamp_ns, states))
         _, sample = match
+        if sample.closed:  # a regrasp begins with the gripper opening: the arm waits for it
+            return Refusal("waiting for the gripper to open", warn=False)
         if self._goal is None:
             return sample.pose, ""
         if frame.stamp_ns >= self._goal_issued_ns and self._arrived(sample.pose, self._goal):
