@@ -116,6 +116,7 @@ def test_one_attempt_keeps_the_miss(settings: RunSettings) -> None:
 
 def test_no_regrasp_when_the_step_budget_is_spent(settings: RunSettings) -> None:
     summary, controller, _ = scene(settings, 3, max_steps=1)
+    assert controller.attempts == 1
     assert summary.attempts == 1 and not summary.success and summary.steps == 1
     assert "regrasp=" not in summary.label_detail  # the last attempt names no next one
 
