@@ -299,8 +299,8 @@ class MotionNode(Node):  # type: ignore[misc,valid-type]
             self.gripper_type, self._msg.GripperAction.Goal(), str(self.values["gripper_joint"]), target,
             float(self.values["gripper_max_effort"]),
         )
-        if not close:
-            self._closed = False
+        # An open counts as done when its action ends: until then the state says closed, and the servo (which
+        # moves nothing on a closed gripper's frames) waits, as a regrasp must.
         handle = wait_future(self.gripper.send_goal_async(goal), timeout, self.closing)
         if handle is None or not handle.accepted:
             self.get_logger().error(f"gripper {what} goal was not accepted")
