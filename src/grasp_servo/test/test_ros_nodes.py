@@ -33,12 +33,16 @@ class ScriptedController:
     def __init__(self, commands: list[str]) -> None:
         self.commands = list(commands)
         self.calls = 0
+        self.steps: list[int] = []
+        self.begun = 0
 
     def begin_episode(self, hints: object) -> None:
         del hints
+        self.begun += 1
 
     def decide(self, depth: np.ndarray, pose: GripperPose, step: int, rng: np.random.Generator) -> ServoDecision:
         self.calls += 1
+        self.steps.append(step)
         command = self.commands.pop(0)
         motion = np.array([0.0, 0.0, -0.28, 0.0]) if command == "close" else np.array([0.02, 0.0, -0.05, 0.1])
         return ServoDecision(command, motion, motion, 0.9, 0.5, "servo_close", 0.01, 0.01)
@@ -67,8 +71,8 @@ def image(stamp: int, depth: np.ndarray | None = None) -> Image:
     return msg
 
 
-def state(stamp: int, pose: GripperPose = POSE) -> GripperState:
-    return conv.fill_gripper_state(GripperState(), stamp, "base_link", conv.GripperSample(pose, 0.085, False))
+def state(stamp: int, pose: GripperPose = POSE, opening: float = 0.085, closed: bool = False) -> GripperState:
+    return conv.fill_gripper_state(GripperState(), stamp, "base_link", conv.GripperSample(pose, opening, closed))
 
 
 def captured(node: Any, publisher: str) -> list[Any]:
@@ -78,11 +82,12 @@ def captured(node: Any, publisher: str) -> list[Any]:
     return sent
 
 
-def servo_node(commands: list[str]) -> tuple[Any, ScriptedController]:
+def servo_node(commands: list[str], *overrides: Parameter) -> tuple[Any, ScriptedController]:
     from grasp_servo.ros.servo_node import ServoNode
 
     controller = ScriptedController(commands)
-    node = ServoNode(controller=controller, parameter_overrides=[Parameter("max_frame_age_s", value=0.2)])
+    node = ServoNode(controller=controller,
+                     parameter_overrides=[Parameter("max_frame_age_s", value=0.2), *overrides])
     return node, controller
 
 
@@ -134,6 +139,40 @@ def test_fresh_frame_publishes_goal_and_command_then_close_and_label(ros: None) 
         request.data = True
         assert node.on_label_episode(request, SetBool.Response()).success
         assert len(outcomes) == 1 and outcomes[0].success and outcomes[0].termination == "servo_close"
+    finally:
+        node.destroy_node()
+
+
+def test_a_close_on_nothing_is_labelled_and_regrasped_as_the_next_episode(ros: None) -> None:
+    node, controller = servo_node(["close", "move"], Parameter("grasp_attempts", value=2))
+    goals, outcomes = captured(node, "goal_pub"), captured(node, "outcome_pub")
+    starts = captured(node, "start_pub")
+    captured(node, "command_pub")
+    try:
+        node.on_start_episode(Trigger.Request(), Trigger.Response())
+        stamp = now_ns(node)
+        node.on_gripper_state(state(stamp))
+        node.on_image(image(stamp))
+        assert controller.steps == [0] and len(goals) == 1
+        # The gripper shuts on nothing; the lift test follows each of its goals, then holds 0.3 s: not held.
+        for _ in range(40):
+            node.on_gripper_state(state(now_ns(node), conv.gripper_pose_from_pose(goals[-1].pose), 0.0, True))
+            if outcomes:
+                break
+            time.sleep(0.05)
+        assert len(outcomes) == 1 and not outcomes[0].success and outcomes[0].episode_id == 0
+        assert outcomes[0].label_detail.endswith("attempt=1 regrasp=episode_1")
+        assert [s.episode_id for s in starts] == [0, 1] and starts[0].seed == starts[1].seed
+        assert node.session.episode_id == 1 and node.session.state == "running" and controller.begun == 2
+        stamp = now_ns(node)  # the motion node has not opened the gripper yet: the arm waits
+        node.on_gripper_state(state(stamp, POSE, 0.0, True))
+        node.on_image(image(stamp))
+        assert controller.calls == 1
+        stamp = now_ns(node)
+        node.on_gripper_state(state(stamp))
+        node.on_image(image(stamp))
+        assert controller.steps == [0, 1]  # the goal's step budget counts both attempts
+        assert node.session.steps == 1 and node.session.scene_steps == 2
     finally:
         node.destroy_node()
 
