@@ -86,6 +86,8 @@ def run_episode(
     its own recorded episode (ids ``episode_id``, ``episode_id + 1``, ...; steps numbered from 0), labelled on
     its own; the summary is the scene's: the last attempt's label, the first attempt's beside it.
     """
+    if max_attempts < 1:
+        raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
     rng = np.random.default_rng(seed + 7_919)
     names = world.reset(seed)
     cfg = world.config
