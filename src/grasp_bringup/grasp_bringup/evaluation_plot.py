@@ -38,6 +38,12 @@ def evaluation_figure(results: dict[str, dict], per_episode_steps: dict[str, lis
     ax_success.bar(names, rates, yerr=[low, high], capsize=6, color=colours)
     for i, rate in enumerate(rates):
         ax_success.text(i, 3, f"{rate:.1f}%", ha="center", color="white", fontweight="bold")
+    for i, name in enumerate(names):  # with regrasps: where the first attempts alone stood
+        attempts = results[name].get("attempts")
+        if attempts and set(attempts["scenes_by_attempts"]) != {"1"}:
+            first = attempts["first_attempt_success_rate"] * 100
+            ax_success.hlines(first, i - 0.4, i + 0.4, colors="black", linestyles="dashed")
+            ax_success.text(i, first - 7, f"first attempts {first:.1f}%", ha="center", color="white", fontsize=8)
     ax_success.set_ylim(0, 110)
     ax_success.set_ylabel("success rate (%) with 95 % interval")
     ax_success.set_title("lift-test success")

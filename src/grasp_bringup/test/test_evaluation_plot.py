@@ -64,3 +64,26 @@ def test_no_condition_and_missing_latencies_still_plot(tmp_path):
         assert all(math.isfinite(v) for v in figure.axes[2].get_ylim())
     finally:
         plt.close(figure)
+
+
+def test_regrasps_mark_the_first_attempts_on_the_closed_loop_bar():
+    summary, steps = results()
+    plain = evaluation_figure(summary, steps, "one attempt")
+    try:
+        bars = len(plain.axes[0].collections)  # the error bars
+        assert not any("first attempts" in t.get_text() for t in plain.axes[0].texts)  # one attempt per scene
+    finally:
+        plt.close(plain)
+    closed = episodes([5, 5, 6, 5, 5, 5], 0.04)
+    for e in closed[:2]:
+        e.success, e.attempts, e.first_attempt_success = True, 2, False
+    summary["closed_loop"] = summarise(closed)
+    figure = evaluation_figure(summary, steps, "regrasps")
+    try:
+        assert len(figure.axes[0].collections) == bars + 1
+        line = figure.axes[0].collections[-1]
+        assert line.get_segments()[0][0][1] == pytest.approx(summary["closed_loop"]["attempts"]
+                                                             ["first_attempt_success_rate"] * 100)
+        assert any("first attempts" in t.get_text() for t in figure.axes[0].texts)
+    finally:
+        plt.close(figure)
