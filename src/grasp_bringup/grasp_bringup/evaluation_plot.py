@@ -12,6 +12,8 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from grasp_bringup.evaluation_stats import regrasped
+
 CAMERA_PERIOD_MS = 33
 
 
@@ -40,7 +42,7 @@ def evaluation_figure(results: dict[str, dict], per_episode_steps: dict[str, lis
         ax_success.text(i, 3, f"{rate:.1f}%", ha="center", color="white", fontweight="bold")
     for i, name in enumerate(names):  # with regrasps: where the first attempts alone stood
         attempts = results[name].get("attempts")
-        if attempts and set(attempts["scenes_by_attempts"]) != {"1"}:
+        if regrasped(attempts):
             first = attempts["first_attempt_success_rate"] * 100
             ax_success.hlines(first, i - 0.4, i + 0.4, colors="black", linestyles="dashed")
             ax_success.text(i, first - 7, f"first attempts {first:.1f}%", ha="center", color="white", fontsize=8)

@@ -106,6 +106,11 @@ def attempt_counts(episodes: Sequence[EpisodeSummary]) -> dict:
     }
 
 
+def regrasped(attempts: dict | None) -> bool:
+    """Whether any scene of a summary's ``attempts`` (``attempt_counts``) took more than one attempt."""
+    return bool(attempts) and set(attempts["scenes_by_attempts"]) != {"1"}
+
+
 def summarise(episodes: Sequence[EpisodeSummary]) -> dict:
     """The figures an evaluation reports for one controller; ValueError for no episodes (no rate to give)."""
     if not episodes:

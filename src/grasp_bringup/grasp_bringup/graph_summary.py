@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from grasp_bringup.episode_loop import EpisodeSummary
-from grasp_bringup.evaluation_stats import summarise
+from grasp_bringup.evaluation_stats import regrasped, summarise
 
 
 @dataclass
@@ -106,7 +106,7 @@ def summary_line(summary: dict[str, Any]) -> str:
     regrasps = (
         f"; first attempts held {attempts['first_attempt_successes']}/{closed['episodes']}, "
         f"{attempts['regrasp_successes']} held after a regrasp"
-        if set(attempts.get("scenes_by_attempts", {"1": 0})) != {"1"} else ""
+        if regrasped(attempts) else ""
     )
     latency = closed.get("latency_ms", {}).get("frame_to_goal", {})
     timing = (

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from grasp_bringup.evaluation_stats import regrasped
+
 
 def default_run_dir(kind: str) -> Path:
     return Path("runs") / f"{kind}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -62,7 +64,7 @@ def _condition_lines(name: str, result: dict) -> list[str]:
         f"95% CI {low:.1%}-{high:.1%}), steps mean {result['steps_mean']:.1f} / median {result['steps_p50']:.0f}",
     ]
     attempts = result.get("attempts")
-    if attempts and set(attempts["scenes_by_attempts"]) != {"1"}:
+    if regrasped(attempts):
         by_count = ", ".join(f"{n} in {k}" for k, n in attempts["scenes_by_attempts"].items())
         first = attempts["first_attempt_successes"]
         lines.append(

@@ -250,7 +250,6 @@ class GraspWorld:
         self.data.ctrl[self._arm_actuators] = joints
         self._set_fingers(open_=True)
         self.data.qpos[self._finger_qpos] = self.gripper.max_opening / 2
-        self._closed = False
         # Per-episode monitors: the late push, contact forces of the approach, the last frame's object positions.
         self.disturbance = None
         self._push_rng = np.random.default_rng([seed, _PUSH_STREAM])
@@ -259,15 +258,10 @@ class GraspWorld:
         self._push: dict | None = None
         self._monitor_approach = False  # off while the scene settles
         self._step_count = 0
-        self._max_approach_force = 0.0
-        self._collision_with: str | None = None
         mujoco.mj_forward(self.model, self.data)
         self._simulate(0.4)  # let the objects settle
-        self._monitor_approach = True
+        self.begin_attempt()
         self._observed_xy = self._object_xy()
-        self._target: int | None = None
-        self._target_moved = 0.0
-        self._held_after_close: int | None = None
         self._com_at_close = self._object_com()
         self._zaxis_at_close = self._object_zaxes()
         return names
@@ -364,19 +358,13 @@ class GraspWorld:
             self.data.qvel[self._arm_dofs] = 0.0
             self.data.ctrl[self._arm_actuators] = joints
             mujoco.mj_forward(self.model, self.data)
-        self._closed = False
         self.disturbance = None
         self._push_rng = np.random.default_rng([seed, _PUSH_STREAM])
         self._depth_rng = np.random.default_rng([seed, _DEPTH_NOISE_STREAM])
         self._late_armed = cfg.disturbance == "late"
-        self._max_approach_force = 0.0
-        self._collision_with = None
         self._simulate(settle)
-        self._monitor_approach = True
+        self.begin_attempt()
         self._observed_xy = self._object_xy()
-        self._target = None
-        self._target_moved = 0.0
-        self._held_after_close = None
         self._com_at_close = self._object_com()
         self._zaxis_at_close = self._object_zaxes()
         return self.object_names()
@@ -399,14 +387,15 @@ class GraspWorld:
 
     def begin_attempt(self) -> None:
         """Another grasp attempt in the same scene: the attempt's audit (target, contact forces of the approach,
-        what was squeezed) starts afresh. The late push is not armed again: a scene is disturbed once."""
+        what was squeezed) starts afresh, as after ``reset`` and ``return_to_start``. The late push is not armed
+        again: a scene is disturbed once."""
         self._closed = False
         self._max_approach_force = 0.0
-        self._collision_with = None
+        self._collision_with: str | None = None
         self._monitor_approach = True
-        self._target = None
+        self._target: int | None = None
         self._target_moved = 0.0
-        self._held_after_close = None
+        self._held_after_close: int | None = None
 
     # ----------------------------------------------------------- observation
     def stamp_ns(self) -> int:
